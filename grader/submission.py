@@ -1,0 +1,153 @@
+"""Read: the paths given to `grade` → one `Submission` per student, each with its assignment.
+
+A path is a submission folder holding the assignment's notebook (looked for at the top of the folder,
+then below it, as in nbgrader's `submitted/<student>/<assignment>/` layout), or a `.ipynb` or `.py`
+file. The assignment comes from `--assignment`, else the notebook's metadata
+(`metadata.nnkit.assignment`), else the notebook's file name, else the folder it sits in.
+
+A path that does not exist is the user's mistake (`UsageError`); anything wrong *inside* a
+submission (no notebook, several, an unknown assignment) becomes that submission's `problem`, so it
+still gets a report and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from grader.assignments import ASSIGNMENTS, METADATA_KEY, Assignment, assignment_from_filename, \
+    get_assignment
+
+SUBMISSION_SUFFIXES = (".ipynb", ".py")
+
+
+class UsageError(Exception):
+    """The command line itself is wrong; `str(error)` says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's work. `problem` says why it cannot be graded (then it scores zero)."""
+
+    name: str                       # the folder's name, or the file's stem; unique in a batch
+    path: Path                      # what was given on the command line
+    notebook_path: Path | None      # the .ipynb or .py file to grade
+    assignment: Assignment | None
+    kind: str | None                # "ipynb" or "py"
+    problem: str | None = None
+
+
+def find_submissions(paths: list[str | Path], assignment_id: str | None = None) -> list[Submission]:
+    """One Submission per path, in order; raises UsageError for a missing path or unknown id."""
+    forced = _forced_assignment(assignment_id)
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}; give a submission folder, "
+                         "a .ipynb or a .py file")
+    submissions = [read_submission(Path(path), forced) for path in paths]
+    return _with_unique_names(submissions)
+
+
+def read_submission(path: Path, forced: Assignment | None = None) -> Submission:
+    """The Submission at `path` (a folder or a file); problems are recorded, never raised."""
+    name = path.name if path.is_dir() else path.stem
+    if path.is_dir():
+        notebook, problem = find_notebook(path, forced)
+    elif path.suffix in SUBMISSION_SUFFIXES:
+        notebook, problem = path, None
+    else:
+        notebook, problem = None, (f"{path.name} is neither a notebook (.ipynb) nor a Python file "
+                                   "(.py); submit the assignment's notebook")
+    if notebook is None:
+        return Submission(name, path, None, forced, None, problem)
+    assignment, problem = recognise_assignment(notebook, forced)
+    return Submission(name, path, notebook, assignment, notebook.suffix[1:], problem)
+
+
+def find_notebook(folder: Path, forced: Assignment | None = None) -> tuple[Path | None, str | None]:
+    """The notebook to grade inside `folder`: (path, None), or (None, the reason there is none)."""
+    candidates = _notebooks_in(folder)
+    if len(candidates) == 1:
+        return candidates[0], None
+    if not candidates:
+        return None, (f"no notebook (.ipynb) in {folder.name}/; the folder should hold the "
+                      "assignment's notebook")
+    wanted = [forced] if forced else list(ASSIGNMENTS.values())
+    known = [path for path in candidates
+             if any(path.name.lower() == assignment.notebook.lower() for assignment in wanted)]
+    if len(known) == 1:
+        return known[0], None
+    names = ", ".join(str(path.relative_to(folder)) for path in candidates)
+    expected = " or ".join(assignment.notebook for assignment in wanted)
+    return None, (f"{len(candidates)} notebooks in {folder.name}/ ({names}) and not exactly one "
+                  f"is named {expected}; keep only the assignment's notebook")
+
+
+def _notebooks_in(folder: Path) -> list[Path]:
+    """Notebooks at the top of `folder`, else anywhere below it (hidden folders and checkpoints
+    excluded), sorted so the choice never depends on the file system's order."""
+    top = sorted(path for path in folder.glob("*.ipynb") if path.is_file())
+    if top:
+        return top
+    return sorted(path for path in folder.rglob("*.ipynb") if path.is_file() and not any(
+        part.startswith(".") for part in path.relative_to(folder).parts))
+
+
+def recognise_assignment(notebook: Path, forced: Assignment | None = None
+                         ) -> tuple[Assignment | None, str | None]:
+    """(assignment, None), or (None, what to do) when neither metadata nor names tell."""
+    if forced:
+        return forced, None
+    named = _metadata_assignment(notebook) if notebook.suffix == ".ipynb" else None
+    if named is not None:
+        if named in ASSIGNMENTS:
+            return ASSIGNMENTS[named], None
+        return None, (f"{notebook.name} says it belongs to assignment {named!r}, which this kit "
+                      f"does not know ({_known()}); grade it with --assignment ID")
+    by_name = (assignment_from_filename(notebook.name) or ASSIGNMENTS.get(notebook.stem)
+               or ASSIGNMENTS.get(notebook.parent.name))
+    if by_name:
+        return by_name, None
+    return None, (f"cannot tell which assignment {notebook.name} is for (no nnkit metadata and an "
+                  f"unknown file name); grade it with --assignment ID ({_known()})")
+
+
+def _metadata_assignment(notebook: Path) -> str | None:
+    """`metadata.nnkit.assignment` of a notebook, or None if absent or unreadable (the extract
+    step reports unreadable notebooks)."""
+    try:
+        metadata = json.loads(notebook.read_bytes().decode("utf-8")).get("metadata", {})
+        named = metadata.get(METADATA_KEY, {}).get("assignment")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return named if isinstance(named, str) else None
+
+
+def _forced_assignment(assignment_id: str | None) -> Assignment | None:
+    if assignment_id is None:
+        return None
+    try:
+        return get_assignment(assignment_id)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _known() -> str:
+    return "known: " + ", ".join(sorted(ASSIGNMENTS))
+
+
+def _with_unique_names(submissions: list[Submission]) -> list[Submission]:
+    """Make names safe as folder names and unique: `alice`, `alice-2`, ..."""
+    seen: set[str] = set()
+    unique = []
+    for submission in submissions:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", submission.name).strip("._") or "submission"
+        name, count = base, 1
+        while name in seen:
+            count += 1
+            name = f"{base}-{count}"
+        seen.add(name)
+        unique.append(replace(submission, name=name))
+    return unique

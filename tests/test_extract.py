@@ -1,0 +1,206 @@
+"""The extract step: only definitions survive, magics are no-ops, and bad notebooks are problems."""
+
+from __future__ import annotations
+
+from grader.extract import UnreadableNotebook, extract_cells, extract_file  # first: see extract.py
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from nbformat import v3, v4  # noqa: E402
+
+
+def notebook(tmp_path, *cells: str, markdown_first: bool = False):
+    """A v4 notebook of code cells (optionally after one markdown cell), saved as nb.ipynb."""
+    nb = v4.new_notebook()
+    if markdown_first:
+        nb.cells.append(v4.new_markdown_cell("# Exercise"))
+    nb.cells += [v4.new_code_cell(source) for source in cells]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def run(extraction, cell: int = 0) -> dict:
+    """Execute one kept cell in a fresh namespace (trusted test code only) and return it."""
+    namespace: dict = {}
+    exec(compile(extraction.cells[cell], "cell", "exec"), namespace)
+    return namespace
+
+
+def summaries(extraction) -> list[str]:
+    return [str(item) for item in extraction.skipped]
+
+
+def test_definitions_imports_and_constants_are_kept(tmp_path):
+    path = notebook(tmp_path, "import numpy as np\nEPS = 1e-8\nSHAPE = (784, 10)\n"
+                              "ZEROS = np.zeros(SHAPE, dtype=np.float32)\n"
+                              "relu = lambda Z: np.maximum(Z, 0)\n"
+                              "def softmax(Z):\n    return np.exp(Z) / np.exp(Z).sum()\n"
+                              "class Net:\n    pass\n")
+    extraction = extract_file(path)
+    namespace = run(extraction)
+    assert namespace["EPS"] == 1e-8 and namespace["ZEROS"].shape == (784, 10)
+    assert callable(namespace["relu"]) and callable(namespace["softmax"]) and "Net" in namespace
+    assert extraction.skipped == [] and extraction.problems == []
+    assert {"relu", "softmax", "EPS", "Net"} <= set(extraction.definitions)
+
+
+def test_decorated_definitions_keep_their_decorators(tmp_path):
+    source = "import functools\n@functools.lru_cache(maxsize=None)\ndef relu(x):\n    return max(x, 0)\n"
+    namespace = run(extract_file(notebook(tmp_path, source)))
+    assert namespace["relu"].cache_info().currsize == 0   # the decorator ran
+
+
+def test_top_level_work_is_skipped_and_listed(tmp_path):
+    path = notebook(tmp_path,
+                    "import numpy as np\nimport time\n"
+                    "X, y = load_mnist('train')\n"          # a call
+                    "n = X.shape[0]\n"                      # uses a name that is not kept
+                    "for epoch in range(10):\n    train()\n"
+                    "while True:\n    time.sleep(1)\n"
+                    "print('hello')\n"
+                    "params['W1'] = 0\n"
+                    "if __name__ == '__main__':\n    main()\n"
+                    "with open('x') as f:\n    pass\n"
+                    "def relu(Z):\n    return np.maximum(Z, 0)\n",
+                    markdown_first=True)
+    extraction = extract_file(path)
+    listed = summaries(extraction)
+    assert listed == [
+        "cell 2, line 3: `X, y = load_mnist('train')` (an assignment that calls `load_mnist`)",
+        "cell 2, line 4: `n = X.shape[0]` (uses `X`, which is not defined by the kept code)",
+        "cell 2, line 5: `for epoch in range(10): ...` (a loop)",
+        "cell 2, line 7: `while True: ...` (a loop)",
+        "cell 2, line 9: `print('hello')` (a call)",
+        "cell 2, line 10: `params['W1'] = 0` (assigns into an existing object)",
+        "cell 2, line 11: `if __name__ == '__main__': ...` (the script entry point)",
+        "cell 2, line 13: `with open('x') as f: ...` (a with-block)",
+    ]
+    assert "relu" in run(extraction)
+
+
+def test_magics_and_shell_escapes_are_no_ops(tmp_path):
+    path = notebook(tmp_path,
+                    "%matplotlib inline\n%load_ext autoreload\n!pip install numpy\n"
+                    "import numpy as np\n"
+                    "def relu(Z):\n    !echo inside\n    listing = !ls\n"
+                    "    return np.maximum(Z, 0)\n",
+                    "%%bash\nrm -rf /\n",
+                    "%%time\ndef softmax(Z):\n    return Z\n")
+    extraction = extract_file(path)
+    assert summaries(extraction) == [
+        "cell 1, line 1: `%matplotlib inline` (an IPython magic or shell command)",
+        "cell 1, line 2: `%load_ext autoreload` (an IPython magic or shell command)",
+        "cell 1, line 3: `!pip install numpy` (an IPython magic or shell command)",
+        "cell 2, line 1: `%%bash` cell magic (not run)",
+    ]
+    relu = run(extraction, 0)["relu"]   # the nested magics became None, so this runs
+    assert relu(-1.0) == 0
+    assert extraction.cell_indices == [0, 2] and "softmax" in run(extraction, 1)
+    assert "get_ipython" not in "".join(extraction.cells)
+
+
+def test_plotting_imports_are_dropped_but_the_rest_of_the_import_kept(tmp_path):
+    extraction = extract_file(notebook(
+        tmp_path, "import numpy as np, matplotlib.pyplot as plt\nfrom tqdm import tqdm\n"))
+    assert "np" in run(extraction) and "plt" not in run(extraction)
+    assert summaries(extraction) == [
+        "cell 1, line 2: `from tqdm import tqdm` (plotting or display only, not needed for grading)"]
+
+
+def test_a_syntax_error_costs_only_its_cell(tmp_path):
+    path = notebook(tmp_path, "def relu(Z):\n    return Z\n",
+                    "def softmax(Z):\n    return Z +\n\ndef forward(X, params):\n    pass\n",
+                    "def backprop(X, Y, params, cache):\n    return {}\n")
+    extraction = extract_file(path)
+    assert extraction.problems == [
+        "cell 2 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"]
+    assert extraction.cell_indices == [0, 2]
+    assert set(extraction.definitions) == {"relu", "backprop"}
+    assert "cell 2 has a syntax error" in extraction.why_missing("softmax")
+    assert "did you delete or rename its cell" in extraction.why_missing("update")
+
+
+def test_line_numbers_are_those_of_the_notebook_cell(tmp_path):
+    path = notebook(tmp_path, "\n\nprint('work')\nfor i in range(3):\n    pass\n"
+                              "def relu(Z):\n    return 1 / 0\n")
+    extraction = extract_file(path)
+    namespace: dict = {}
+    exec(compile(extraction.cells[0], "cell", "exec"), namespace)
+    with pytest.raises(ZeroDivisionError) as raised:
+        namespace["relu"](1)
+    assert raised.traceback[-1].lineno + 1 == 7   # pytest's lineno is 0-based
+    assert extraction.cells[0].splitlines()[5] == "def relu(Z):"
+
+
+def test_statements_sharing_a_line_are_split(tmp_path):
+    extraction = extract_file(notebook(tmp_path, "A = 1; print(A); B = 2\n"))
+    namespace = run(extraction)
+    assert (namespace["A"], namespace["B"]) == (1, 2)
+    assert summaries(extraction) == ["cell 1, line 1: `A = 1; print(A); B = 2` (a call)"]
+
+
+def test_nbformat_3_notebooks_are_upgraded(tmp_path):
+    nb = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[
+        v3.new_code_cell(input="def relu(Z):\n    return Z * (Z > 0)\n")])])
+    path = tmp_path / "old.ipynb"
+    path.write_text(v3.nbjson.writes(nb))
+    assert "relu" in run(extract_file(path))
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "is not valid notebook JSON (it is empty)"),
+    (b"{not json", "is not valid notebook JSON (line 1"),
+    (bytes(range(256)) * 4, "is not a text file"),
+    (b'{"cells": []}', "is JSON but not a Jupyter notebook"),
+    (b"[1, 2, 3]", "is JSON but not a Jupyter notebook"),
+    (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "nope"}',
+     "could not be read as a notebook"),
+])
+def test_unreadable_notebooks_are_a_problem_not_a_crash(tmp_path, content, reason):
+    path = tmp_path / "broken.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableNotebook) as raised:
+        extract_file(path)
+    assert reason in str(raised.value) and str(raised.value).startswith("broken.ipynb ")
+
+
+def test_py_files_split_on_percent_markers_with_file_line_numbers(tmp_path):
+    path = tmp_path / "mnist_mlp.py"
+    path.write_text("import numpy as np\n"
+                    "# %%\n"
+                    "def relu(Z):\n    return np.maximum(Z, 0)\n"
+                    "# %% [markdown]\n"
+                    "# Some text\n"
+                    "# %%\n"
+                    "def softmax(Z) oops\n"
+                    "# %%\n"
+                    "print(relu(-1))\n")
+    extraction = extract_file(path)
+    assert extraction.cell_indices == [0, 1]   # the markdown cell (index 2) holds no code
+    assert extraction.cells[1].splitlines()[2] == "def relu(Z):"   # line 3 of the file
+    assert extraction.problems == [
+        "cell 4 has a syntax error at line 8: expected ':'; nothing in this cell was graded"]
+    assert summaries(extraction) == ["cell 5, line 10: `print(relu(-1))` (a call)"]
+
+
+def test_a_py_file_without_markers_is_one_cell(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text("def relu(Z):\n    return Z\n\nrelu(3)\n")
+    extraction = extract_file(path)
+    assert len(extraction.cells) == 1 and summaries(extraction) == [
+        "cell 1, line 4: `relu(3)` (a call)"]
+
+
+def test_constant_rule_rejects_calls_outside_the_allowlist():
+    extraction = extract_cells([(0, "import numpy as np\n"
+                                    "W = np.random.randn(784, 10)\n"          # random: not constant
+                                    "rng = np.random.default_rng(0)\n"        # allowlisted
+                                    "def max(*a):\n    return 0\n"
+                                    "M = max(1, 2)\n"                         # rebound builtin
+                                    "SIZES = [784] + [10] * 2\n")])
+    assert [item.summary for item in extraction.skipped] == [
+        "`W = np.random.randn(784, 10)` (an assignment that calls `np.random.randn`)",
+        "`M = max(1, 2)` (an assignment that calls `max`)",
+    ]
+    assert {"rng", "SIZES"} <= set(extraction.definitions)
