@@ -1,0 +1,55 @@
+"""relu_derivative(Z) = 1 where Z > 0, else 0 — including at Z = 0; Z of any shape."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+
+from grader import diagnose
+from grader.expect import expect_array, expect_close, expect_not_mutated
+from grader.feedback import show_inputs
+
+#: (m, h) with samples as rows: a batch of 1, odd batches, non-square, the tutorial's 128.
+SHAPES = [(1, 10), (3, 7), (5, 128), (64, 33)]
+
+
+def shape_id(shape):
+    return "x".join(map(str, shape))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows_shape", SHAPES, ids=shape_id)
+def test_shape_and_dtype(student, notation, rng, rows_shape, dtype):
+    """relu_derivative(Z) has Z's shape; any numeric dtype will do (a boolean mask too)."""
+    Z = notation.from_rows(rng.standard_normal(rows_shape)).astype(dtype)
+    expect_array(student.call("relu_derivative", Z), shape=Z.shape, kind="number",
+                 dims=notation.shape(("m", "h")), what="relu_derivative(Z)",
+                 input=show_inputs(Z=Z))
+
+
+@pytest.mark.parametrize("rows_shape", SHAPES, ids=shape_id)
+def test_values(student, notation, ref, rng, rows_shape):
+    """1 where Z > 0 and 0 where Z < 0, on random inputs."""
+    Z = notation.from_rows(rng.standard_normal(rows_shape))
+    check_against_reference(student, ref, Z)
+
+
+def test_zero_at_zero(student, notation, ref, rng):
+    """ReLU′(0) = 0: the unit is off at exactly 0 (Z > 0, not Z >= 0)."""
+    Z = notation.from_rows(rng.integers(-2, 3, size=(4, 6)).astype(np.float64))
+    Z[0, 0] = 0.0   # at least one exact zero
+    check_against_reference(student, ref, Z)
+
+
+def check_against_reference(student, ref, Z):
+    expected = ref.relu_derivative(Z)
+    expect_close(student.call("relu_derivative", Z), expected, what="relu_derivative(Z)",
+                 input=show_inputs(Z=Z), kind="number",
+                 diagnose=partial(diagnose.relu_derivative_mistakes, Z=Z, expected=expected))
+
+
+def test_no_mutation(student, notation, rng):
+    """relu_derivative leaves its input unchanged."""
+    Z = notation.from_rows(rng.standard_normal((5, 7)))
+    expect_not_mutated(student.call_detailed("relu_derivative", Z), function="relu_derivative",
+                       input=show_inputs(Z=Z))
