@@ -1,0 +1,63 @@
+"""Renderers: one SubmissionResult shown four ways. They read the result; they never score.
+
+    terminal.print_report(result, console)   rich, for the instructor running `grade`
+    markdown.render(result) -> str            report.md, for the student
+    html.render(result) -> str                report.html, self-contained, for the student
+    jsonreport.render(result) -> str          report.json, for tools
+
+`write_reports(result, out_dir)` writes the three files into `out_dir/<submission>/`, each
+atomically (a temporary file in the same folder, then os.replace), so a reader never sees half a
+report and an interrupted run never leaves one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from grader.results import SubmissionResult
+
+#: Feedback fields a report shows for a failed check, in order, with their labels.
+FEEDBACK_FIELDS = (("expected", "Expected"), ("got", "Got"), ("input", "Input"),
+                   ("hint", "Hint"), ("traceback", "Traceback (your code)"))
+
+
+def points(score: float, max_score: float) -> str:
+    """`4.5 / 6`: whole numbers without decimals, others with at most two."""
+    return f"{_number(score)} / {_number(max_score)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def feedback_items(feedback: dict | None) -> list[tuple[str, str]]:
+    """(label, text) for the non-empty feedback fields worth showing beside the summary."""
+    feedback = feedback or {}
+    return [(label, str(feedback[key])) for key, label in FEEDBACK_FIELDS if feedback.get(key)]
+
+
+def write_reports(result: SubmissionResult, out_dir: Path) -> Path:
+    """Write report.json, report.md and report.html for `result`; returns their folder."""
+    from grader.render import html, jsonreport, markdown
+
+    folder = Path(out_dir) / result.submission
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in [("report.json", jsonreport.render(result)),
+                       ("report.md", markdown.render(result)),
+                       ("report.html", html.render(result))]:
+        write_atomically(folder / name, text)
+    return folder
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: other readers see the old file or the new one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,102 @@
+"""report.md: the feedback a student reads — score, a table of exercises, then for each check
+that lost points what was expected, what came back, on what input, and the hint.
+
+Student output and values are hostile text: prose is escaped (no raw HTML, no Markdown links or
+emphasis sneak in) and printed values go in code fences longer than any backtick run they hold.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.render import feedback_items, points
+from grader.results import CheckResult, SubmissionResult
+
+MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️"}
+#: Enough to stop code spans, emphasis, links and table cells; `_` inside words is inert.
+_SPECIAL = re.compile(r"([\\`*\[\]|])")
+
+
+def render(result: SubmissionResult) -> str:
+    lines = [f"# Feedback for {text(result.submission)}", "",
+             f"Assignment: `{result.assignment or 'unknown'}` · "
+             f"**Score: {points(result.score, result.max_score)} ({result.percent:.0f} %)**", ""]
+    lines += _problems(result)
+    lines += _summary_table(result)
+    for exercise in result.exercises:
+        failing = [check for check in exercise.checks if not check.passed]
+        if failing:
+            lines += [f"## {text(exercise.name)} — {points(exercise.score, exercise.max_score)}", ""]
+            for check in failing:
+                lines += _check(check)
+    lines += _skipped(result)
+    if result.output:
+        lines += ["## What your code printed (shortened)", "", *code_block(result.output), ""]
+    lines += [f"<sub>Graded by nnkit {text(result.kit_version)} · isolation: "
+              f"{text(result.isolation)} · {result.seconds:.1f} s</sub>", ""]
+    return "\n".join(lines)
+
+
+def _problems(result: SubmissionResult) -> list[str]:
+    if not (result.problems or result.load_errors):
+        return []
+    lines = ["## Problems", ""]
+    lines += [f"- {text(problem)}" for problem in result.problems]
+    lines += [f"- cell {error.cell_index + 1} raised an error while loading: {text(error.message)}"
+              for error in result.load_errors]
+    return lines + [""]
+
+
+def _summary_table(result: SubmissionResult) -> list[str]:
+    lines = ["| | Exercise | Points | Checks passed |", "|---|---|---|---|"]
+    for exercise in result.exercises:
+        passed = sum(check.passed for check in exercise.checks)
+        mark = MARK["passed"] if exercise.passed else MARK["failed"]
+        lines.append(f"| {mark} | {text(exercise.name)} | "
+                     f"{points(exercise.score, exercise.max_score)} | "
+                     f"{passed} of {len(exercise.checks)} |")
+    return lines + [""]
+
+
+def _check(check: CheckResult) -> list[str]:
+    lines = [f"### {MARK[check.status]} {text(check.check.replace('_', ' '))} — "
+             f"{points(check.score, check.max_score)} ({check.status})", ""]
+    lines += [prose(check.message), ""]
+    for label, value in feedback_items(check.feedback):
+        if label == "Hint":
+            lines += [f"**{label}:** {prose(value)}", ""]
+        else:
+            lines += [f"**{label}:**", "", *code_block(value), ""]
+    others = [case for case in check.cases if case.status != "passed"][1:]
+    if others:
+        ids = ", ".join(f"`{case.id}`" if case.id else "(unnamed)" for case in others[:8])
+        lines += [f"Also did not pass: {ids}{' …' if len(others) > 8 else ''}", ""]
+    return lines
+
+
+def _skipped(result: SubmissionResult) -> list[str]:
+    if not result.skipped:
+        return []
+    lines = ["## Not run when grading", "",
+             "Grading runs only your imports, definitions and constants; these top-level "
+             "statements were skipped:", ""]
+    lines += [f"- {item.where}: {text(item.summary)}" for item in result.skipped]
+    return lines + [""]
+
+
+def text(value: str) -> str:
+    """One line of prose, safe in Markdown: HTML characters as entities, syntax escaped."""
+    value = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+
+
+def prose(value: str) -> str:
+    """Several lines of prose, escaped line by line, kept as hard line breaks."""
+    return "  \n".join(text(line) for line in str(value).splitlines())
+
+
+def code_block(value: str) -> list[str]:
+    """A fenced block that the value cannot close: the fence outgrows its longest backtick run."""
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", value.rstrip("\n"), fence]

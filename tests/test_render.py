@@ -1,0 +1,134 @@
+"""The renderers on a hand-built result: the JSON schema, what a student reads, and escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rich.console import Console
+
+from grader.extract import Skipped
+from grader.render import html, jsonreport, markdown, terminal, write_reports
+from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, SubmissionResult
+
+HOSTILE = "<script>alert('x')</script> [bold]not markup[/bold] ``` | *"
+
+
+def failing_softmax() -> CheckResult:
+    feedback = {"summary": "softmax(Z) returned nan for large logits.",
+                "expected": "[[0.5, 0.5, 0.0, ...]]", "got": "[[nan, nan, 0.0, ...]]",
+                "input": "Z = [[1000.0, 1000.0, -3.0, ...]]",
+                "hint": "Subtract each sample's maximum logit before exp."}
+    return CheckResult(
+        name="softmax: large logits", exercise="softmax", check="large_logits", status="failed",
+        score=1.0, max_score=3.0, message=feedback["summary"], feedback=feedback,
+        cases=[CaseResult("plus_minus_1e3", "failed", feedback["summary"], feedback),
+               CaseResult("all_1e3", "failed", feedback["summary"], feedback),
+               CaseResult("all_minus_1e3", "passed")])
+
+
+def hand_built(name: str = "alice", output: str = "epoch 1\n") -> SubmissionResult:
+    relu = ExerciseResult("relu", [
+        CheckResult("relu: values", "relu", "values", "passed", 2.0, 2.0, "",
+                    cases=[CaseResult("m=1", "passed"), CaseResult("m=3", "passed")])])
+    softmax = ExerciseResult("softmax", [
+        CheckResult("softmax: values", "softmax", "values", "passed", 4.0, 4.0, ""),
+        failing_softmax()])
+    backprop = ExerciseResult("backprop", [
+        CheckResult("backprop: values", "backprop", "values", "timeout", 0.0, 6.0,
+                    "backprop did not finish within 10 s.", None, [CaseResult("", "timeout")])])
+    return SubmissionResult(
+        submission=name, assignment="mnist_mlp", score=7.0, max_score=15.0,
+        exercises=[relu, softmax, backprop],
+        skipped=[Skipped(11, 3, "`for epoch in range(10): ...` (a loop)")],
+        problems=["cell 5 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"],
+        load_errors=[LoadError(2, "NameError: name 'tf' is not defined")],
+        isolation="bubblewrap", output=output, seconds=1.234, kit_version="0.1.0")
+
+
+def test_json_has_the_report_schema():
+    data = json.loads(jsonreport.render(hand_built()))
+    assert {"submission", "assignment", "score", "max_score", "tests"} <= set(data)
+    assert (data["score"], data["max_score"], data["percent"]) == (7.0, 15.0, 46.67)
+    test = data["tests"][2]
+    assert {"name", "exercise", "status", "score", "max_score", "message"} <= set(test)
+    assert (test["name"], test["exercise"], test["status"], test["score"]) == (
+        "softmax: large logits", "softmax", "failed", 1.0)
+    assert test["feedback"]["hint"].startswith("Subtract")
+    assert [t["status"] for t in data["tests"]] == ["passed", "passed", "failed", "timeout"]
+    assert {"skipped", "problems", "load_errors", "isolation", "seconds", "kit_version"} <= set(data)
+
+
+def test_json_round_trips():
+    result = hand_built()
+    assert jsonreport.parse(jsonreport.render(result)) == result
+
+
+def test_markdown_shows_expected_got_input_and_hint():
+    text = markdown.render(hand_built())
+    assert "**Score: 7 / 15 (47 %)**" in text
+    assert "| ✅ | relu | 2 / 2 | 1 of 1 |" in text and "| ❌ | softmax | 5 / 7 | 1 of 2 |" in text
+    section = text[text.index("### ❌ large logits"):]
+    for expected in ["**Expected:**", "[[0.5, 0.5, 0.0, ...]]", "**Got:**", "[[nan, nan",
+                     "**Input:**", "Z = [[1000.0", "**Hint:** Subtract each sample's maximum"]:
+        assert expected in section
+    assert "Also did not pass: `all_1e3`" in section
+    assert "cell 12, line 3: \\`for epoch in range(10): ...\\` (a loop)" in text
+    assert "- cell 3 raised an error while loading: NameError" in text
+
+
+def test_markdown_escapes_student_text():
+    text = markdown.render(hand_built(name="<b>eve</b>", output=HOSTILE))
+    assert "<b>" not in text and "<script>" not in text.split("```")[0]
+    output = text[text.index("## What your code printed"):]
+    fence = re.search(r"^(`{4,})text$", output, re.MULTILINE).group(1)  # outgrows the ``` inside
+    assert f"{fence}text\n{HOSTILE}\n{fence}" in output
+
+
+def test_html_is_self_contained_and_escapes_everything():
+    page = html.render(hand_built(name="<img src=x onerror=alert(1)>", output=HOSTILE))
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert not re.search(r"(src|href)=\"?(https?:)?//", page)   # no external assets
+    assert "<style>" in page and page.startswith("<!DOCTYPE html>")
+
+
+def test_html_shows_only_checks_that_lost_points():
+    page = html.render(hand_built())
+    assert "large logits — 1 / 3" in page and "Subtract each sample" in page
+    assert "values — 2 / 2" not in page
+
+
+def test_terminal_renders_the_table_and_panels():
+    console = Console(record=True, width=100, color_system=None)
+    terminal.print_report(hand_built(output=HOSTILE), console)
+    text = console.export_text()
+    assert "alice" in text and "7 / 15 (47 %)" in text
+    assert re.search(r"✔\s+relu\s+2 / 2\s+1/1", text)
+    assert re.search(r"✘\s+softmax\s+5 / 7\s+1/2", text)
+    assert "expected: [[0.5, 0.5" in text and "hint: Subtract" in text
+    assert "1 top-level statement not run" in text and "isolation: bubblewrap" in text
+
+
+def test_terminal_prints_student_markup_as_typed():
+    console = Console(record=True, width=200, color_system=None)
+    result = hand_built(name="[bold]mallory[/bold]")
+    terminal.print_report(result, console)
+    assert "[bold]mallory[/bold]" in console.export_text()
+
+
+def test_reports_are_written_atomically(tmp_path, monkeypatch):
+    folder = write_reports(hand_built(), tmp_path)
+    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+
+    # A failed write leaves the previous report whole and no temporary file behind.
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr("grader.render.os.replace", fail)
+    before = (folder / "report.json").read_text()
+    with pytest.raises(OSError):
+        write_reports(hand_built(output="new"), tmp_path)
+    assert (folder / "report.json").read_text() == before
+    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
