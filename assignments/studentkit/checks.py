@@ -203,7 +203,8 @@ def _init_biases(init_params, nt):
 
 @public_check("init_params", "the same seed gives the same weights, another seed others")
 def _init_seed(init_params, nt):
-    first, again, other = (init_params(6, 5, 4, seed=s) for s in (0, 0, 1))
+    first, again, other = (init_params(n_input=6, n_hidden=5, n_output=4, seed=seed)
+                           for seed in (0, 0, 1))
     hint = "draw from a generator made from the seed, np.random.default_rng(seed)"
     if not all(np.array_equal(first[k], again[k]) for k in ("W1", "W2")):
         raise Problem("two calls with seed=0 gave different weights", hint)
