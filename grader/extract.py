@@ -3,7 +3,8 @@
 Only what a module needs to *define* the graded functions survives, so grading never trains a
 network, opens a plot or sleeps because a student left that in their notebook:
 
-- imports (but not of plotting/display-only packages such as matplotlib, tqdm or IPython);
+- imports (but not of plotting or display packages such as matplotlib, tqdm or IPython, nor of
+  the course's self-check kit, studentkit);
 - function and class definitions, decorated or not;
 - constant assignments: every target is a name (or a tuple of names) and the value is a *constant
   expression* — literals, names already bound by kept code, attribute lookups, subscripts,
@@ -35,6 +36,8 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from grader.results import Skipped
+
 # jsonschema builds a grammar for IRI checking at import time (~1.4 s) when rfc3987_syntax is
 # installed; notebook schemas never check IRIs, and jsonschema treats the module as optional.
 sys.modules.setdefault("rfc3987_syntax", None)
@@ -52,8 +55,10 @@ ALLOWED_BUILTIN_CALLS = frozenset({
     "int", "float", "bool", "str", "tuple", "list", "dict", "set", "frozenset", "range", "abs",
     "min", "max", "round", "len",
 })
-#: Packages only used to show things; importing them costs time and grading never needs them.
-DISPLAY_ONLY_PACKAGES = frozenset({"matplotlib", "seaborn", "plotly", "IPython", "ipywidgets", "tqdm"})
+#: Packages for showing things and the course's own self-check kit: the graded functions never
+#: need them, importing them costs time, and studentkit is not installed in the sandbox.
+NOT_NEEDED_PACKAGES = frozenset({"matplotlib", "seaborn", "plotly", "IPython", "ipywidgets", "tqdm",
+                                 "studentkit"})
 #: Cell magics that run their body as ordinary Python.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
@@ -63,23 +68,6 @@ _DEF_PATTERN = re.compile(r"^(?:async\s+)?def\s+(\w+)|^(\w+)\s*=\s*lambda\b", re
 
 class UnreadableNotebook(Exception):
     """The file cannot be read as a notebook; `str(error)` says why, in words for a student."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A top-level statement that was not run. cell_index: 0-based position in the notebook's cells
-    (the `# %%` cell for a .py file); line: 1-based line in that cell (in the file for a .py)."""
-
-    cell_index: int
-    line: int
-    summary: str  # "`for epoch in range(10): ...` (a loop)"
-
-    @property
-    def where(self) -> str:
-        return f"cell {self.cell_index + 1}, line {self.line}"
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.summary}"
 
 
 @dataclass
@@ -265,9 +253,9 @@ def _decide(statement: ast.stmt, scope: _Scope) -> tuple[str | None, str | None]
 def _decide_import(statement: ast.Import | ast.ImportFrom, scope: _Scope):
     module = (statement.module or "") if isinstance(statement, ast.ImportFrom) else ""
     kept = [alias for alias in statement.names
-            if (module or alias.name).split(".")[0] not in DISPLAY_ONLY_PACKAGES]
+            if (module or alias.name).split(".")[0] not in NOT_NEEDED_PACKAGES]
     if not kept:
-        return None, "plotting or display only, not needed for grading"
+        return None, "plotting, display or self-checks: not needed for grading"
     for alias in kept:
         bound = alias.asname or alias.name.split(".")[0]
         scope.bound.add(bound)

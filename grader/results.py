@@ -14,10 +14,27 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from grader.extract import Skipped
-
 #: A check's statuses, from best to worst; a check takes the worst status among its cases.
 STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A top-level statement the extract step did not run. cell_index: 0-based position in the
+    notebook's cells (the `# %%` cell for a .py file); line: 1-based line in that cell (in the
+    file for a .py). Defined here, with the rest of the model, so that reading a report never
+    needs the extract step's imports (IPython, nbformat)."""
+
+    cell_index: int
+    line: int
+    summary: str  # "`for epoch in range(10): ...` (a loop)"
+
+    @property
+    def where(self) -> str:
+        return f"cell {self.cell_index + 1}, line {self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.summary}"
 
 
 @dataclass(frozen=True)

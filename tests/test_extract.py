@@ -102,10 +102,13 @@ def test_magics_and_shell_escapes_are_no_ops(tmp_path):
 
 def test_plotting_imports_are_dropped_but_the_rest_of_the_import_kept(tmp_path):
     extraction = extract_file(notebook(
-        tmp_path, "import numpy as np, matplotlib.pyplot as plt\nfrom tqdm import tqdm\n"))
+        tmp_path, "import numpy as np, matplotlib.pyplot as plt\nfrom tqdm import tqdm\n"
+                  "from studentkit import check\n"))
     assert "np" in run(extraction) and "plt" not in run(extraction)
+    assert extraction.skipped[-1].summary.startswith("`from studentkit import check`")
+    del extraction.skipped[-1]
     assert summaries(extraction) == [
-        "cell 1, line 2: `from tqdm import tqdm` (plotting or display only, not needed for grading)"]
+        "cell 1, line 2: `from tqdm import tqdm` (plotting, display or self-checks: not needed for grading)"]
 
 
 def test_a_syntax_error_costs_only_its_cell(tmp_path):

@@ -8,9 +8,9 @@ import re
 import pytest
 from rich.console import Console
 
-from grader.extract import Skipped
 from grader.render import html, jsonreport, markdown, terminal, write_reports
-from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, SubmissionResult
+from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, Skipped, \
+    SubmissionResult
 
 HOSTILE = "<script>alert('x')</script> [bold]not markup[/bold] ``` | *"
 
@@ -132,3 +132,16 @@ def test_reports_are_written_atomically(tmp_path, monkeypatch):
         write_reports(hand_built(output="new"), tmp_path)
     assert (folder / "report.json").read_text() == before
     assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+def test_checks_failing_for_one_reason_say_it_once():
+    reason = "backprop is not defined (did you delete or rename its cell?)"
+    checks = [CheckResult(f"backprop: {name}", "backprop", name, "failed", 0.0, points, reason)
+              for name, points in [("shapes", 2.0), ("values", 6.0), ("no_mutation", 2.0)]]
+    result = SubmissionResult("bob", "mnist_mlp", 0.0, 10.0, [ExerciseResult("backprop", checks)])
+    for text in [markdown.render(result), html.render(result)]:
+        assert text.count(reason) == 1
+        assert "shapes, values, no mutation — 0 / 10" in text
+    console = Console(record=True, width=120, color_system=None)
+    terminal.print_report(result, console)
+    assert console.export_text().count(reason) == 1

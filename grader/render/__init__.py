@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from grader.results import SubmissionResult
+from grader.results import CheckResult, SubmissionResult
 
 #: Feedback fields a report shows for a failed check, in order, with their labels.
 FEEDBACK_FIELDS = (("expected", "Expected"), ("got", "Got"), ("input", "Input"),
@@ -36,6 +36,31 @@ def feedback_items(feedback: dict | None) -> list[tuple[str, str]]:
     """(label, text) for the non-empty feedback fields worth showing beside the summary."""
     feedback = feedback or {}
     return [(label, str(feedback[key])) for key, label in FEEDBACK_FIELDS if feedback.get(key)]
+
+
+def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
+    """The checks that lost points, consecutive ones with the same message and no details
+    grouped (an exercise whose function is missing says so once, not once per check)."""
+    groups: list[list[CheckResult]] = []
+    for check in checks:
+        if check.passed:
+            continue
+        previous = groups[-1][-1] if groups else None
+        if (previous is not None and not check.feedback and not previous.feedback
+                and check.message == previous.message and check.status == previous.status):
+            groups[-1].append(check)
+        else:
+            groups.append([check])
+    return groups
+
+
+def group_title(group: list[CheckResult]) -> str:
+    """`large logits` or `returns float, values, mean over batch`."""
+    return ", ".join(check.check.replace("_", " ") for check in group)
+
+
+def group_points(group: list[CheckResult]) -> str:
+    return points(sum(check.score for check in group), sum(check.max_score for check in group))
 
 
 def write_reports(result: SubmissionResult, out_dir: Path) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from grader.render import feedback_items, points
+from grader.render import failing_groups, feedback_items, group_points, group_title, points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
 MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "⏱"}
@@ -79,12 +79,13 @@ def _summary_table(result: SubmissionResult) -> str:
 
 
 def _exercise(exercise: ExerciseResult) -> str:
-    checks = "\n".join(_check(check) for check in exercise.checks if not check.passed)
+    checks = "\n".join(_check(group) for group in failing_groups(exercise.checks))
     return (f"<h2>{escape(exercise.name)} — {points(exercise.score, exercise.max_score)}</h2>\n"
             + checks)
 
 
-def _check(check: CheckResult) -> str:
+def _check(group: list[CheckResult]) -> str:
+    check = group[0]
     details = []
     for label, value in feedback_items(check.feedback):
         content = (f'<div class="hint">{_lines(value)}</div>' if label == "Hint"
@@ -92,7 +93,7 @@ def _check(check: CheckResult) -> str:
         details.append(f"<dt>{escape(label)}</dt><dd>{content}</dd>")
     return (f'<section class="check {check.status}">\n'
             f'<h3><span class="{check.status}">{MARK[check.status]}</span> '
-            f"{escape(check.check.replace('_', ' '))} — {points(check.score, check.max_score)} "
+            f"{escape(group_title(group))} — {group_points(group)} "
             f'<span class="{check.status}">({check.status})</span></h3>\n'
             f"<p>{_lines(check.message)}</p>\n"
             + (f"<dl>{''.join(details)}</dl>\n" if details else "") + "</section>")

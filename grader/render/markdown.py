@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from grader.render import feedback_items, points
+from grader.render import failing_groups, feedback_items, group_points, group_title, points
 from grader.results import CheckResult, SubmissionResult
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️"}
@@ -24,11 +24,10 @@ def render(result: SubmissionResult) -> str:
     lines += _problems(result)
     lines += _summary_table(result)
     for exercise in result.exercises:
-        failing = [check for check in exercise.checks if not check.passed]
-        if failing:
+        if not exercise.passed:
             lines += [f"## {text(exercise.name)} — {points(exercise.score, exercise.max_score)}", ""]
-            for check in failing:
-                lines += _check(check)
+            for group in failing_groups(exercise.checks):
+                lines += _check(group)
     lines += _skipped(result)
     if result.output:
         lines += ["## What your code printed (shortened)", "", *code_block(result.output), ""]
@@ -58,9 +57,10 @@ def _summary_table(result: SubmissionResult) -> list[str]:
     return lines + [""]
 
 
-def _check(check: CheckResult) -> list[str]:
-    lines = [f"### {MARK[check.status]} {text(check.check.replace('_', ' '))} — "
-             f"{points(check.score, check.max_score)} ({check.status})", ""]
+def _check(group: list[CheckResult]) -> list[str]:
+    check = group[0]
+    lines = [f"### {MARK[check.status]} {text(group_title(group))} — {group_points(group)} "
+             f"({check.status})", ""]
     lines += [prose(check.message), ""]
     for label, value in feedback_items(check.feedback):
         if label == "Hint":

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.render import feedback_items, points
+from grader.render import failing_groups, feedback_items, group_points, group_title, points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
 MARK = {"passed": ("✔", "green"), "failed": ("✘", "red"), "error": ("✘", "red"),
@@ -65,21 +65,21 @@ def summary_table(result: SubmissionResult) -> Table:
 
 def exercise_panel(exercise: ExerciseResult) -> Panel:
     parts = []
-    for check in exercise.checks:
-        if not check.passed:
-            parts += [Text()] if parts else []   # a blank line between checks
-            parts.append(check_text(check))
+    for group in failing_groups(exercise.checks):
+        parts += [Text()] if parts else []   # a blank line between checks
+        parts.append(check_text(group))
     return Panel(Group(*parts), title=Text(f"{exercise.name}  "
                                            f"{points(exercise.score, exercise.max_score)}",
                                            "bold"),
                  title_align="left", border_style="red", expand=True)
 
 
-def check_text(check: CheckResult) -> Text:
+def check_text(group: list[CheckResult]) -> Text:
+    """One failing check, or several that failed for the same reason."""
+    check = group[0]
     mark, style = MARK[check.status]
-    text = Text.assemble((f"{mark} {check.check.replace('_', ' ')}", f"bold {style}"),
-                         (f"  {points(check.score, check.max_score)}  {check.status}\n", "dim"),
-                         check.message)
+    text = Text.assemble((f"{mark} {group_title(group)}", f"bold {style}"),
+                         (f"  {group_points(group)}  {check.status}\n", "dim"), check.message)
     for label, value in feedback_items(check.feedback):
         lines = value.splitlines()
         shown = "\n    ".join(lines[:MAX_FIELD_LINES] + (["…"] if len(lines) > MAX_FIELD_LINES else []))

@@ -1,0 +1,5 @@
+"""`python -m grader PATH...` is the `grade` command."""
+
+from grader.cli import main
+
+raise SystemExit(main())

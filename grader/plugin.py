@@ -1,0 +1,141 @@
+"""The pytest plugin through which the runner hands a student to the hidden suites and hears back.
+
+`GradingSession` is registered under the plugin name `grading_session`; the suites' conftest reads
+`.student`, `.assignment` and `.mnist` from it. Its hooks turn every test into a `CaseOutcome`
+(exercise, check, case, status, message, feedback) and nothing else: a failure is described only by
+what `grader.feedback.Feedback` or a `StudentError` carries, never by pytest's report, the test's
+source or a hidden file's path.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pytest
+
+from grader.feedback import Feedback
+from grader.sandbox import MissingFunction, StudentError, StudentRaised, StudentTimeout
+
+PLUGIN_NAME = "grading_session"
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What happened to one test case (one pytest item)."""
+
+    exercise: str        # test_softmax.py → "softmax"
+    check: str           # test_sums_to_one → "sums_to_one"
+    case: str            # the parametrize id, "" for an unparametrized test
+    status: str          # passed, failed, error, timeout
+    message: str = ""
+    feedback: dict | None = None
+    seconds: float = 0.0
+
+
+class MnistData:
+    """MNIST in an assignment's notation, loaded on first use: `.train` and `.test` are
+    (X, labels) with X (m, 784) float32 — (784, m) as columns — and labels (m,); `.error` is why
+    the data is missing (then `.train` and `.test` are None)."""
+
+    def __init__(self, notation: str):
+        self.notation = notation
+
+    @functools.cached_property
+    def _loaded(self) -> tuple[dict, str | None]:
+        return _load_mnist(self.notation)
+
+    @property
+    def train(self):
+        return self._loaded[0].get("train")
+
+    @property
+    def test(self):
+        return self._loaded[0].get("test")
+
+    @property
+    def error(self) -> str | None:
+        return self._loaded[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _load_mnist(notation: str) -> tuple[dict, str | None]:
+    """Both splits, read once per grading process (worker processes of a batch are reused)."""
+    try:
+        from studentkit.mnist import load_mnist
+    except ImportError:
+        return {}, "the MNIST loader (studentkit.mnist) is not installed; reinstall nnkit"
+    try:
+        return {split: load_mnist(split, notation) for split in SPLITS}, None
+    except Exception as error:  # the loader's message says what to do (e.g. set MNIST_DIR)
+        return {}, str(error) or f"MNIST could not be loaded ({type(error).__name__})"
+
+
+class GradingSession:
+    """One submission being graded: what the suites need, and what they found."""
+
+    def __init__(self, student, assignment, mnist: MnistData | None = None,
+                 not_run: set[str] = frozenset()):
+        # pytest registers a plugin object under its `__name__`; the suites look it up by name.
+        self.__name__ = PLUGIN_NAME
+        self.student = student
+        self.assignment = assignment
+        self.mnist = mnist if mnist is not None else MnistData(assignment.notation)
+        self.not_run = set(not_run)   # exercises not to run (their function is missing)
+        self._outcomes: dict[str, CaseOutcome] = {}
+
+    @property
+    def outcomes(self) -> list[CaseOutcome]:
+        """One outcome per test case, in the order the tests ran."""
+        return list(self._outcomes.values())
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
+        dropped = [item for item in items if exercise_of(item) in self.not_run]
+        if dropped:
+            items[:] = [item for item in items if exercise_of(item) not in self.not_run]
+            config.hook.pytest_deselected(items=dropped)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = (yield).get_result()
+        earlier = self._outcomes.get(item.nodeid)
+        if earlier is not None and earlier.status != "passed":
+            return  # a failed setup or call already says what went wrong
+        if report.when == "call" or report.outcome != "passed":
+            status, message, feedback = classify(call.excinfo.value if call.excinfo else None)
+            if report.when == "teardown" and status == "passed":
+                return
+            self._outcomes[item.nodeid] = CaseOutcome(
+                exercise=exercise_of(item),
+                check=getattr(item, "originalname", item.name).removeprefix("test_"),
+                case=item.callspec.id if hasattr(item, "callspec") else "",
+                status=status, message=message, feedback=feedback,
+                seconds=round(report.duration, 4))
+
+
+def exercise_of(item: pytest.Item) -> str:
+    return item.path.stem.removeprefix("test_")
+
+
+def classify(error: BaseException | None) -> tuple[str, str, dict | None]:
+    """(status, message, feedback) for how a test ended; `error` is None when it passed."""
+    if error is None:
+        return "passed", "", None
+    if isinstance(error, Feedback):
+        return "failed", error.summary, error.as_dict()
+    if isinstance(error, StudentTimeout):
+        return "timeout", error.message, None
+    if isinstance(error, MissingFunction):
+        return "failed", error.message, None
+    if isinstance(error, StudentRaised):
+        return "error", error.message, {"summary": error.message, "traceback": error.traceback}
+    if isinstance(error, StudentError):
+        return "error", error.message, None
+    if isinstance(error, pytest.skip.Exception):
+        # Skips are written by the suites' authors for students (e.g. MNIST missing): no points.
+        return "error", f"the check did not run: {error.msg}", None
+    if isinstance(error, AssertionError):
+        return "failed", "the check could not complete: AssertionError", None
+    # An exception inside hidden test code: name its type only, never its text or traceback.
+    return "error", f"the check could not complete: {type(error).__name__}", None

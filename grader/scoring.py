@@ -1,0 +1,179 @@
+"""Score: one Submission → one SubmissionResult, by running the hidden suites against its functions.
+
+    read (done) → extract → start a StudentProcess → pytest on grader/suites with a GradingSession
+    → one CaseOutcome per test case → points from grader/rubric.toml → SubmissionResult
+
+Aggregation rules (all here, so renderers never compute a score):
+- a check's points are shared evenly by its cases: score = points × passed cases / cases;
+- a check's status is `passed` when every case passed, else the most severe status among its
+  cases, timeout > error > failed: a function that never returns or raises hides whether it would
+  have been right, so that is what the student must fix first;
+- its message and feedback are those of its first case that did not pass;
+- an exercise whose function the submission does not define is not run: each of its checks fails
+  with why the function is missing;
+- a check in the rubric that produced no outcome (a broken suite) is an `error` worth nothing and
+  says so — never a silent pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from grader import rubric as rubric_module
+from grader.extract import Extraction, UnreadableNotebook, extract_file
+from grader.plugin import CaseOutcome, GradingSession
+from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, SubmissionResult
+from grader.sandbox import Limits, StudentError, StudentProcess
+from grader.submission import Submission
+
+SUITES_DIR = Path(__file__).with_name("suites")
+#: Exercises graded as one function of the student's; the others (mnist_accuracy) use several.
+FUNCTION_EXERCISES = ("relu", "relu_derivative", "softmax", "cross_entropy", "init_params",
+                      "forward", "backprop", "update")
+SEVERITY = {"passed": 0, "failed": 1, "error": 2, "timeout": 3}
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
+               "-o", "addopts=", "--capture=sys", "--no-header"]
+
+
+def grade(submission: Submission, *, limits: Limits | None = None) -> SubmissionResult:
+    """Grade one submission; whatever the student's code does, a result comes back."""
+    started = time.perf_counter()
+    if submission.problem or submission.assignment is None:
+        return ungraded(submission, [submission.problem or "no assignment"])
+    try:
+        extraction = extract_file(submission.notebook_path)
+    except UnreadableNotebook as error:
+        return ungraded(submission, [str(error)])
+    try:
+        return _grade_extraction(submission, extraction, limits or Limits(), started)
+    except StudentError as error:  # the worker could not even load the submission
+        return ungraded(submission, [*extraction.problems, error.message], status="error",
+                        skipped=extraction.skipped)
+
+
+def _grade_extraction(submission: Submission, extraction: Extraction, limits: Limits,
+                      started: float) -> SubmissionResult:
+    rubric = load_rubric()
+    with tempfile.TemporaryDirectory(prefix="nnkit-scratch-") as scratch, \
+            StudentProcess(numbered_cells(extraction), Path(scratch), limits) as student:
+        load_errors = [LoadError(position - 1, message) for position, message in student.load_errors]
+        missing = missing_functions(set(student.functions), extraction, load_errors)
+        session = GradingSession(student, submission.assignment, not_run=set(missing))
+        run_suites(session)
+        exercises = score_exercises(rubric, session.outcomes, missing)
+        return SubmissionResult(
+            submission=submission.name, assignment=submission.assignment.id,
+            score=round(sum(exercise.score for exercise in exercises), 4),
+            max_score=rubric.max_score(), exercises=exercises, skipped=extraction.skipped,
+            problems=extraction.problems, load_errors=load_errors, isolation=student.isolation,
+            output=student.output, seconds=round(time.perf_counter() - started, 3),
+            kit_version=kit_version())
+
+
+def numbered_cells(extraction: Extraction) -> list[str]:
+    """The kept cells placed at the numbers students know them by: position k holds notebook
+    cell k (counting from 1, as the reports do), "" where nothing was kept. The worker names a
+    cell by its position (`<cell k>` in tracebacks), so its messages then point at the right cell."""
+    cells = [""] * (max(extraction.cell_indices, default=-1) + 2)
+    for index, source in zip(extraction.cell_indices, extraction.cells):
+        cells[index + 1] = source
+    return cells
+
+
+def run_suites(session: GradingSession) -> int:
+    """Run the hidden suites quietly against `session.student`; their output is discarded (it
+    could show hidden test source). Returns pytest's exit code."""
+    args = [str(SUITES_DIR), *PYTEST_ARGS, "--rootdir", str(SUITES_DIR),
+            "--confcutdir", str(SUITES_DIR)]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return int(pytest.main(args, plugins=[session]))
+
+
+def missing_functions(defined: set[str], extraction: Extraction,
+                      load_errors: list[LoadError]) -> dict[str, str]:
+    """exercise → why its function is missing, for every graded function not defined."""
+    raised = {error.cell_index: error.message for error in load_errors}
+    missing = {}
+    for name in FUNCTION_EXERCISES:
+        if name in defined:
+            continue
+        cell = extraction.definitions.get(name)
+        if cell in raised:
+            missing[name] = (f"{name} is not defined: cell {cell + 1} raised an error while "
+                             f"loading ({raised[cell]}), so nothing in it could be graded")
+        else:
+            missing[name] = extraction.why_missing(name)
+    return missing
+
+
+def score_exercises(rubric, outcomes: list[CaseOutcome],
+                    missing: dict[str, str]) -> list[ExerciseResult]:
+    """Every rubric check, in rubric order, scored from its cases' outcomes."""
+    cases: dict[tuple[str, str], list[CaseResult]] = {}
+    for outcome in outcomes:
+        cases.setdefault((outcome.exercise, outcome.check), []).append(
+            CaseResult(outcome.case, outcome.status, outcome.message, outcome.feedback))
+    exercises = []
+    for exercise in rubric.exercises():
+        checks = []
+        for check in rubric.checks(exercise):
+            if exercise in missing:
+                ran = [CaseResult("", "failed", missing[exercise])]
+            else:
+                ran = cases.get((exercise, check)) or [CaseResult(
+                    "", "error", "this check did not run (a problem in the grader, not in your "
+                                 "code); tell your instructor")]
+            checks.append(score_check(exercise, check, rubric.points(exercise, check), ran))
+        exercises.append(ExerciseResult(exercise, checks))
+    return exercises
+
+
+def score_check(exercise: str, check: str, points: float, cases: list[CaseResult]) -> CheckResult:
+    """One check from its cases (see the module docstring for the rules)."""
+    passed = sum(case.status == "passed" for case in cases)
+    failing = [case for case in cases if case.status != "passed"]
+    status = max((case.status for case in cases), key=SEVERITY.__getitem__)
+    first = failing[0] if failing else None
+    return CheckResult(
+        name=f"{exercise}: {check.replace('_', ' ')}", exercise=exercise, check=check,
+        status=status, score=round(points * passed / len(cases), 4), max_score=points,
+        message=first.message if first else "", feedback=first.feedback if first else None,
+        cases=cases)
+
+
+def ungraded(submission: Submission, problems: list[str], *, status: str = "failed",
+             skipped: list | None = None) -> SubmissionResult:
+    """A zero for a submission that could not be run: every check has `status` and, as its
+    message, the last of `problems` (the one that stopped grading)."""
+    rubric = load_rubric()
+    reason = problems[-1]
+    exercises = [ExerciseResult(exercise, [score_check(exercise, check, rubric.points(exercise, check),
+                                                       [CaseResult("", status, reason)])
+                                           for check in rubric.checks(exercise)])
+                 for exercise in rubric.exercises()]
+    return SubmissionResult(
+        submission=submission.name,
+        assignment=submission.assignment.id if submission.assignment else None,
+        score=0.0, max_score=rubric.max_score(), exercises=exercises, skipped=skipped or [],
+        problems=problems, isolation="not run", kit_version=kit_version())
+
+
+@functools.lru_cache(maxsize=None)
+def load_rubric():
+    return rubric_module.load()
+
+
+@functools.lru_cache(maxsize=None)
+def kit_version() -> str:
+    try:
+        return metadata.version("nnkit-autograder")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,137 @@
+"""`grade` end to end, as an instructor runs it: exit statuses, report files, and real grading of a
+correct and a broken submission (each in its own grading process, student code in the sandbox)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.assignments import ASSIGNMENTS
+from grader.cli import main
+from grader.selftest import reference_source
+
+SUBMISSIONS = Path(__file__).with_name("submissions")
+BROKEN = SUBMISSIONS / "broken"
+
+
+def grade(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run `python -m grader` in a fresh process, exactly as the console script would."""
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def report(out: Path, name: str) -> dict:
+    return json.loads((out / name / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def correct_py(tmp_path_factory) -> Path:
+    """The reference, as a student .py submission of the rows assignment."""
+    path = tmp_path_factory.mktemp("correct") / "mnist_mlp.py"
+    path.write_text(reference_source(ASSIGNMENTS["mnist_mlp"]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, correct_py):
+    """One run over a correct .py, a broken notebook and a folder with no notebook, two at a time,
+    failing under 90 %."""
+    root = tmp_path_factory.mktemp("batch")
+    (root / "empty_folder").mkdir()
+    out = root / "feedback"
+    run = grade(str(correct_py), str(BROKEN), str(root / "empty_folder"), "--out", str(out),
+                "--jobs", "2", "--fail-under", "90", cwd=root)
+    return run, out
+
+
+@pytest.mark.mnist
+def test_a_correct_submission_gets_full_marks(batch):
+    run, out = batch
+    data = report(out, "mnist_mlp")
+    failing = [(test["name"], test["message"]) for test in data["tests"] if test["status"] != "passed"]
+    assert failing == []
+    assert data["score"] == data["max_score"] == 100
+    assert data["assignment"] == "mnist_mlp" and data["isolation"]
+
+
+def test_a_broken_submission_gets_a_report_that_says_what_is_wrong(batch):
+    run, out = batch
+    data = report(out, "broken")
+    by_name = {test["name"]: test for test in data["tests"]}
+    assert 0 < data["score"] < data["max_score"]
+    assert by_name["relu: values"]["status"] == "passed"
+    assert by_name["relu_derivative: zero at zero"]["status"] == "failed"
+    assert by_name["softmax: large logits"]["status"] == "failed"
+    assert "cell 6 has a syntax error" in by_name["cross_entropy: values"]["message"]
+    assert by_name["backprop: values"]["message"] == (
+        "backprop is not defined (did you delete or rename its cell?)")
+    assert by_name["update: no mutation"]["status"] == "failed"
+    assert {test["status"] for test in data["tests"]} <= {"passed", "failed", "error", "timeout"}
+    assert "cell 11, line 2" in {item_where(item) for item in data["skipped"]}
+    # Student output is data, escaped in the HTML report.
+    page = (out / "broken" / "report.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def item_where(item: dict) -> str:
+    return f"cell {item['cell_index'] + 1}, line {item['line']}"
+
+
+def test_a_folder_without_notebook_still_gets_a_report(batch):
+    run, out = batch
+    data = report(out, "empty_folder")
+    assert data["score"] == 0 and data["max_score"] == 100
+    assert data["problems"][0].startswith("no notebook (.ipynb) in empty_folder/")
+
+
+def test_fail_under_exits_1_and_names_who_is_below(batch):
+    run, out = batch
+    assert run.returncode == 1, run.stderr
+    assert "2 of 3 submission(s) scored below 90 %: broken" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_every_report_file_is_written_and_no_temporary_file_is_left(batch):
+    run, out = batch
+    for name in ["mnist_mlp", "broken", "empty_folder"]:
+        assert sorted(path.name for path in (out / name).iterdir()) == [
+            "report.html", "report.json", "report.md"]
+
+
+def test_the_terminal_shows_each_report(batch):
+    run, out = batch
+    assert "broken" in run.stdout and "softmax" in run.stdout and "reports:" in run.stdout
+
+
+def test_graded_submissions_exit_0_whatever_their_score(tmp_path):
+    (tmp_path / "nobody").mkdir()
+    run = grade(str(tmp_path / "nobody"), "--out", str(tmp_path / "fb"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "fb" / "nobody" / "report.json").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["does/not/exist"], "grade: no such file or folder: does/not/exist; give a submission folder"),
+    ([".", "--assignment", "nope"], "grade: unknown assignment 'nope'; known assignments: mnist_mlp"),
+    ([], "grade: the following arguments are required: PATH (see `grade --help`)"),
+    ([".", "--jobs", "0"], "grade: --jobs must be at least 1"),
+    ([".", "--fail-under", "120"], "grade: --fail-under is a percentage between 0 and 100"),
+    ([".", "--jobs", "many"], "grade: argument --jobs: invalid int value: 'many'"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_help_reads_like_a_manual(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    for expected in ["--out DIR", "--assignment ID", "--jobs N", "--fail-under PCT", "exit status:"]:
+        assert expected in text
