@@ -39,6 +39,8 @@ SUITES_DIR = Path(__file__).with_name("suites")
 FUNCTION_EXERCISES = ("relu", "relu_derivative", "softmax", "cross_entropy", "init_params",
                       "forward", "backprop", "update")
 SEVERITY = {"passed": 0, "failed": 1, "error": 2, "timeout": 3}
+#: What a report keeps of the student's printed output: enough to recognise it.
+OUTPUT_CHARS = 4000
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
                "-o", "addopts=", "--capture=sys", "--no-header"]
 
@@ -74,8 +76,14 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
             score=round(sum(exercise.score for exercise in exercises), 4),
             max_score=rubric.max_score(), exercises=exercises, skipped=extraction.skipped,
             problems=extraction.problems, load_errors=load_errors, isolation=student.isolation,
-            output=student.output, seconds=round(time.perf_counter() - started, 3),
+            output=shortened(student.output), seconds=round(time.perf_counter() - started, 3),
             kit_version=kit_version())
+
+
+def shortened(output: str) -> str:
+    if len(output) <= OUTPUT_CHARS:
+        return output
+    return output[:OUTPUT_CHARS] + f"\n[… {len(output) - OUTPUT_CHARS} more characters not shown]"
 
 
 def numbered_cells(extraction: Extraction) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from rich.console import Console
@@ -74,7 +75,7 @@ def test_markdown_shows_expected_got_input_and_hint():
                      "**Input:**", "Z = [[1000.0", "**Hint:** Subtract each sample's maximum"]:
         assert expected in section
     assert "Also did not pass: `all_1e3`" in section
-    assert "cell 12, line 3: \\`for epoch in range(10): ...\\` (a loop)" in text
+    assert "- cell 12, line 3: `for epoch in range(10): ...` (a loop)" in text
     assert "- cell 3 raised an error while loading: NameError" in text
 
 
@@ -145,3 +146,12 @@ def test_checks_failing_for_one_reason_say_it_once():
     console = Console(record=True, width=120, color_system=None)
     terminal.print_report(result, console)
     assert console.export_text().count(reason) == 1
+
+
+def test_code_spans_in_prose_stay_code_and_stay_escaped():
+    result = replace(hand_built(), skipped=[Skipped(0, 1, "`print('<img src=x>')` (a call) <b>")])
+    page = html.render(result)
+    assert "<code>print(&#x27;&lt;img src=x&gt;&#x27;)</code> (a call) &lt;b&gt;" in page
+    text = markdown.render(result)
+    # Inside a code span nothing is interpreted; outside it, HTML is escaped.
+    assert "- cell 1, line 1: `print('<img src=x>')` (a call) &lt;b&gt;" in text

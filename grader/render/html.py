@@ -4,6 +4,7 @@ submission names, printed output and returned values are written by the student.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from grader.render import failing_groups, feedback_items, group_points, group_title, points
@@ -21,12 +22,16 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-t
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #d1d9e0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.passed { color: #1a7f37; } .failed, .error { color: #cf222e; } .timeout { color: #9a6700; }
+/* status colours on marks only: a failed check's text stays readable */
+td.passed, span.passed { color: #1a7f37; } td.failed, span.failed, span.error { color: #cf222e; }
+span.timeout { color: #9a6700; }
 section.check { border: 1px solid #d1d9e0; border-left: 4px solid #cf222e; border-radius: 6px;
                 padding: .6rem 1rem; margin: .8rem 0; }
 section.check.timeout { border-left-color: #9a6700; }
 section.check h3 { font-size: 1rem; margin: 0 0 .3rem; }
 dl { margin: .4rem 0 0; } dt { font-weight: 600; margin-top: .5rem; } dd { margin: .1rem 0 0; }
+pre.output { max-height: 24rem; }
+code { background: #f6f8fa; border-radius: 4px; padding: 0 .25rem; font-size: 13px; }
 pre { background: #f6f8fa; border-radius: 6px; padding: .5rem .7rem; overflow-x: auto;
       white-space: pre-wrap; word-break: break-word; margin: 0; font-size: 13px; }
 .hint { background: #fff8c5; border-radius: 6px; padding: .4rem .7rem; }
@@ -102,7 +107,7 @@ def _check(group: list[CheckResult]) -> str:
 def _skipped(result: SubmissionResult) -> str:
     if not result.skipped:
         return ""
-    items = "".join(f"<li>{escape(item.where)}: {escape(item.summary)}</li>"
+    items = "".join(f"<li>{escape(item.where)}: {_lines(item.summary)}</li>"
                     for item in result.skipped)
     return ("<h2>Not run when grading</h2>\n<p>Grading runs only your imports, definitions and "
             f"constants; these top-level statements were skipped:</p>\n<ul>{items}</ul>")
@@ -111,8 +116,15 @@ def _skipped(result: SubmissionResult) -> str:
 def _output(result: SubmissionResult) -> str:
     if not result.output:
         return ""
-    return f"<h2>What your code printed (shortened)</h2>\n<pre>{escape(result.output)}</pre>"
+    return (f"<h2>What your code printed (shortened)</h2>\n"
+            f'<pre class="output">{escape(result.output)}</pre>')
 
 
 def _lines(value: str) -> str:
-    return "<br>".join(escape(line) for line in str(value).splitlines())
+    """Prose, escaped, with its line breaks and its `code` spans shown as code."""
+    return "<br>".join(_CODE_SPAN.sub(r"<code>\1</code>", escape(line))
+                       for line in str(value).splitlines())
+
+
+#: A `code` span in prose; matched after escaping, so it can only wrap already-escaped text.
+_CODE_SPAN = re.compile(r"`([^`]+)`")

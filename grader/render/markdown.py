@@ -80,7 +80,7 @@ def _skipped(result: SubmissionResult) -> list[str]:
     lines = ["## Not run when grading", "",
              "Grading runs only your imports, definitions and constants; these top-level "
              "statements were skipped:", ""]
-    lines += [f"- {item.where}: {text(item.summary)}" for item in result.skipped]
+    lines += [f"- {item.where}: {prose(item.summary)}" for item in result.skipped]
     return lines + [""]
 
 
@@ -91,8 +91,14 @@ def text(value: str) -> str:
 
 
 def prose(value: str) -> str:
-    """Several lines of prose, escaped line by line, kept as hard line breaks."""
-    return "  \n".join(text(line) for line in str(value).splitlines())
+    """Several lines of prose, escaped line by line, kept as hard line breaks; its `code` spans
+    stay code spans (nothing inside a code span is interpreted, and it holds no backtick)."""
+    return "  \n".join("".join(part if _CODE_SPAN.fullmatch(part) else text(part)
+                                for part in _CODE_SPAN.split(line))
+                        for line in str(value).splitlines())
+
+
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
 
 
 def code_block(value: str) -> list[str]:

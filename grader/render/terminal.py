@@ -82,9 +82,10 @@ def check_text(group: list[CheckResult]) -> Text:
                          (f"  {group_points(group)}  {check.status}\n", "dim"), check.message)
     for label, value in feedback_items(check.feedback):
         lines = value.splitlines()
-        shown = "\n    ".join(lines[:MAX_FIELD_LINES] + (["…"] if len(lines) > MAX_FIELD_LINES else []))
-        text.append(f"\n  {label.lower()}: ", style="bold" if label != "Hint" else "bold cyan")
-        text.append(shown)
+        lines = lines[:MAX_FIELD_LINES] + (["…"] if len(lines) > MAX_FIELD_LINES else [])
+        text.append(f"\n  {label.lower()}:", style="bold" if label != "Hint" else "bold cyan")
+        # A printed array keeps its columns: several lines start below the label.
+        text.append(f" {lines[0]}" if len(lines) == 1 else "\n    " + "\n    ".join(lines))
     return text
 
 
