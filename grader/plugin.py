@@ -9,7 +9,8 @@ source or a hidden file's path.
 
 from __future__ import annotations
 
-import functools
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -35,33 +36,46 @@ class CaseOutcome:
 
 
 class MnistData:
-    """MNIST in an assignment's notation, loaded on first use: `.train` and `.test` are
-    (X, labels) with X (m, 784) float32 — (784, m) as columns — and labels (m,); `.error` is why
-    the data is missing (then `.train` and `.test` are None)."""
+    """MNIST in an assignment's notation: `.train` and `.test` are (X, labels) with X (m, 784)
+    float32 — (784, m) as columns — and labels (m,); `.error` is why the data is missing (then
+    `.train` and `.test` are None). Read once per grading process, on first use or `prefetch()`."""
 
     def __init__(self, notation: str):
         self.notation = notation
 
-    @functools.cached_property
-    def _loaded(self) -> tuple[dict, str | None]:
-        return _load_mnist(self.notation)
+    def prefetch(self) -> MnistData:
+        """Start reading in the background: the MNIST check runs last, so by then it is done."""
+        _loading(self.notation)
+        return self
 
     @property
     def train(self):
-        return self._loaded[0].get("train")
+        return _loading(self.notation).result()[0].get("train")
 
     @property
     def test(self):
-        return self._loaded[0].get("test")
+        return _loading(self.notation).result()[0].get("test")
 
     @property
     def error(self) -> str | None:
-        return self._loaded[1]
+        return _loading(self.notation).result()[1]
 
 
-@functools.lru_cache(maxsize=None)
+_LOADS: dict[str, Future] = {}
+_LOADS_LOCK = threading.Lock()
+
+
+def _loading(notation: str) -> Future:
+    """The one read of MNIST in `notation` for this process (batch workers are reused)."""
+    with _LOADS_LOCK:
+        if notation not in _LOADS:
+            _LOADS[notation] = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(
+                _load_mnist, notation)
+        return _LOADS[notation]
+
+
 def _load_mnist(notation: str) -> tuple[dict, str | None]:
-    """Both splits, read once per grading process (worker processes of a batch are reused)."""
+    """({split: (X, labels)}, None), or ({}, what to do) when the data cannot be had."""
     try:
         from studentkit.mnist import load_mnist
     except ImportError:

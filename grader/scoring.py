@@ -29,7 +29,7 @@ import pytest
 
 from grader import rubric as rubric_module
 from grader.extract import Extraction, UnreadableNotebook, extract_file
-from grader.plugin import CaseOutcome, GradingSession
+from grader.plugin import CaseOutcome, GradingSession, MnistData
 from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, SubmissionResult
 from grader.sandbox import Limits, StudentError, StudentProcess
 from grader.submission import Submission
@@ -68,7 +68,9 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
             StudentProcess(numbered_cells(extraction), Path(scratch), limits) as student:
         load_errors = [LoadError(position - 1, message) for position, message in student.load_errors]
         missing = missing_functions(set(student.functions), extraction, load_errors)
-        session = GradingSession(student, submission.assignment, not_run=set(missing))
+        session = GradingSession(student, submission.assignment,
+                                 MnistData(submission.assignment.notation).prefetch(),
+                                 not_run=set(missing))
         run_suites(session)
         exercises = score_exercises(rubric, session.outcomes, missing)
         return SubmissionResult(

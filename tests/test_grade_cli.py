@@ -135,3 +135,35 @@ def test_help_reads_like_a_manual(capsys):
     text = capsys.readouterr().out
     for expected in ["--out DIR", "--assignment ID", "--jobs N", "--fail-under PCT", "exit status:"]:
         assert expected in text
+
+
+# --- the scoring rules, on hand-made outcomes ------------------------------------------------------
+
+def test_a_checks_points_are_shared_by_its_cases_and_its_worst_status_wins():
+    from grader.results import CaseResult
+    from grader.scoring import score_check
+
+    cases = [CaseResult("m=1", "passed"), CaseResult("m=2", "failed", "wrong values", {"hint": "h"}),
+             CaseResult("m=3", "timeout", "too slow"), CaseResult("m=4", "error", "raised")]
+    check = score_check("softmax", "values", 4.0, cases)
+    assert (check.score, check.max_score, check.status) == (1.0, 4.0, "timeout")
+    assert (check.message, check.feedback) == ("wrong values", {"hint": "h"})   # the first failure
+    assert check.name == "softmax: values"
+    assert score_check("relu", "values", 2.0, [CaseResult("", "passed")]).status == "passed"
+
+
+def test_outcomes_name_only_student_facing_text():
+    from grader.feedback import Feedback
+    from grader.plugin import classify
+    from grader.sandbox import MissingFunction, StudentRaised, StudentTimeout
+
+    secret = "/work/main/grader/suites/test_softmax.py: assert got == EXPECTED_SECRET"
+    assert classify(None) == ("passed", "", None)
+    assert classify(Feedback("bad shape", hint="transpose"))[:2] == ("failed", "bad shape")
+    assert classify(StudentTimeout("softmax did not finish"))[:2] == ("timeout", "softmax did not finish")
+    assert classify(MissingFunction("softmax"))[0] == "failed"
+    raised = classify(StudentRaised("ValueError", "shapes", "File \"<cell 3>\", line 2"))
+    assert raised[0] == "error" and raised[2]["traceback"] == "File \"<cell 3>\", line 2"
+    assert classify(AssertionError(secret)) == (
+        "failed", "the check could not complete: AssertionError", None)
+    assert classify(KeyError(secret)) == ("error", "the check could not complete: KeyError", None)
