@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import filecmp
-import os
 import shutil
 from pathlib import Path
 
@@ -32,21 +31,6 @@ CELL_TIMEOUT = 120  # seconds; the slowest cell, training, takes well under 20 s
 #: Lines shorter than this, like `A1 = relu(Z1)`, restate an equation the notebook teaches.
 MIN_SOLUTION_LINE = 18
 IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-
-
-# TEMPORARY: until tests/conftest.py provides the shared `mnist_dir` fixture; then delete this.
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    files = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-    folder = Path(os.environ.get("MNIST_DIR", ROOT / "datasets" / "mnist"))
-    missing = [name for name in files if not (folder / name).is_file()]
-    if missing:
-        message = f"MNIST files missing in {folder}: {', '.join(missing)}; set MNIST_DIR"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
 
 
 def files_under(folder: Path) -> set[Path]:
