@@ -129,9 +129,8 @@ def read_py_cells(path: Path) -> list[tuple[int, str]]:
     lines = _read_text(path).splitlines(keepends=True)
     starts = [0] + [number for number, line in enumerate(lines) if _PY_CELL_MARKER.match(line)]
     bounds = sorted(set(starts)) + [len(lines)]
-    chunks = [(start, end) for start, end in zip(bounds, bounds[1:])]
     return [(index, "\n" * start + "".join(lines[start:end]))
-            for index, (start, end) in enumerate(chunks)
+            for index, (start, end) in enumerate(zip(bounds, bounds[1:]))
             if not (start < len(lines) and "[markdown]" in lines[start])]
 
 
@@ -157,7 +156,12 @@ def extract_cells(cells: list[tuple[int, str]]) -> Extraction:
     result = Extraction()
     scope = _Scope()
     for index, source in cells:
-        kept = _extract_cell(index, source, scope, result)
+        try:
+            kept = _extract_cell(index, source, scope, result)
+        except RecursionError:  # e.g. an expression nested thousands deep
+            result.problems.append(f"cell {index + 1} is too deeply nested to read; nothing in "
+                                   "this cell was graded")
+            continue
         if kept is not None and kept.strip():
             result.cells.append(kept)
             result.cell_indices.append(index)
@@ -180,7 +184,7 @@ def _extract_cell(index: int, source: str, scope: _Scope, result: Extraction) ->
         return None
     try:
         tree = ast.parse(source)
-    except SyntaxError as error:
+    except (SyntaxError, ValueError) as error:  # ValueError: a null byte in the source
         _drop_cell(index, source, error, result)
         return None
     lines = source.splitlines(keepends=True)
@@ -199,15 +203,17 @@ def _extract_cell(index: int, source: str, scope: _Scope, result: Extraction) ->
     kept = _neutralise_nested_magics("\n".join(out) + "\n")
     try:  # what parses may still not compile, e.g. `await` outside an async function
         compile(kept, f"cell {index + 1}", "exec", dont_inherit=True)
-    except SyntaxError as error:
+    except (SyntaxError, ValueError) as error:
         _drop_cell(index, source, error, result)
         return None
     return kept
 
 
-def _drop_cell(index: int, source: str, error: SyntaxError, result: Extraction):
-    result.problems.append(f"cell {index + 1} has a syntax error at line {error.lineno}: "
-                           f"{error.msg}; nothing in this cell was graded")
+def _drop_cell(index: int, source: str, error: SyntaxError | ValueError, result: Extraction):
+    where = f" at line {error.lineno}" if getattr(error, "lineno", None) else ""
+    what = getattr(error, "msg", None) or str(error)
+    result.problems.append(f"cell {index + 1} has a syntax error{where}: {what}; nothing in this "
+                           "cell was graded")
     for match in _DEF_PATTERN.finditer(source):
         result.lost_definitions[match.group(1) or match.group(2)] = index
 

@@ -207,3 +207,13 @@ def test_constant_rule_rejects_calls_outside_the_allowlist():
         "`M = max(1, 2)` (an assignment that calls `max`)",
     ]
     assert {"rng", "SIZES"} <= set(extraction.definitions)
+
+
+def test_pathological_cells_are_problems_not_crashes(tmp_path):
+    deep = "X = " + "+".join(["1"] * 20000) + "\n"
+    extraction = extract_file(notebook(tmp_path, "A = 1\x00\n", deep, "def relu(Z):\n    return Z\n"))
+    assert extraction.problems == [
+        "cell 1 has a syntax error: source code string cannot contain null bytes; nothing in this "
+        "cell was graded",
+        "cell 2 is too deeply nested to read; nothing in this cell was graded"]
+    assert list(extraction.definitions) == ["relu"]
