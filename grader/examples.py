@@ -6,9 +6,10 @@
 Each example is `assignments/examples/<id>/<name>/<id>.ipynb`, made from
 `release/<id>/<id>.ipynb` by replacing the stub line of every solution cell (nbgrader grade_id =
 the function's name) with a body from the tables below: `correct` uses CORRECT only, every
-other example swaps in the wrong bodies of one mistake from MISTAKES. Because they are made from the release, they
-never drift from it. `examples/<id>/expected.json` lists, for each example, the exercises in
-which it should lose points; the grading tests check the grader against it.
+other example swaps in the wrong bodies of one mistake from MISTAKES. Because they are made
+from the release, they never drift from it. `examples/<id>/expected.json` lists, for each
+example, the exercises in which it should lose points; the grading tests check the grader
+against it.
 """
 
 from __future__ import annotations
@@ -165,12 +166,14 @@ def fill_stub(source: str, body: str) -> str:
     stubs = [i for i, line in enumerate(lines) if STUB_MARK in line]
     if len(stubs) != 1:
         raise ValueError(f"expected one stub line ({STUB_MARK}…) in the cell, found {len(stubs)}")
-    indent = lines[stubs[0]][: len(lines[stubs[0]]) - len(lines[stubs[0]].lstrip())]
+    at = stubs[0]
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
     body_lines = [indent + line if line else line for line in body.split("\n")]
-    return "\n".join(lines[: stubs[0]] + body_lines + lines[stubs[0] + 1:])
+    return "\n".join(lines[:at] + body_lines + lines[at + 1:])
 
 
 def make_example(release: nbformat.NotebookNode, example: str, notation: str) -> nbformat.NotebookNode:
+    """A copy of the release notebook with every solution cell filled in for `example`."""
     notebook = copy.deepcopy(release)
     filled = bodies(example, notation)
     for cell in notebook.cells:

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import ast
 import filecmp
+import json
 import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
 from grader import release
 from grader.assignments import ASSIGNMENTS, METADATA_KEY
+from studentkit.selfcheck import run_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "assignments"
@@ -128,6 +131,34 @@ def test_release_keeps_signature_docstring_and_hint_around_a_stub(assignment_id)
         assert source.startswith(f"def {name}(") and '"""' in source, name
         assert "# Hint:" in source and "SOLUTION" not in source, name
         assert source.rstrip().endswith(f'raise NotImplementedError("{STUB_MESSAGE}")'), name
+
+
+# ---- example submissions -----------------------------------------------------------------------
+
+def examples_of(assignment_id: str) -> dict[str, dict]:
+    path = COURSE / "examples" / assignment_id / "expected.json"
+    return json.loads(path.read_text(encoding="utf-8"))["examples"]
+
+
+@pytest.mark.parametrize("assignment_id, example", [
+    (assignment_id, example) for assignment_id in ASSIGNMENTS for example in examples_of(assignment_id)])
+def test_example_fails_exactly_the_self_checks_of_its_mistake(assignment_id, example):
+    """Our own example code (trusted) run in-process: its mistake shows up where expected.json says.
+
+    A function that only waits for a failing helper (`blocked_by`) is not its own failure.
+    """
+    path = COURSE / "examples" / assignment_id / example / ASSIGNMENTS[assignment_id].notebook
+    namespace = {"np": np}  # what the setup cell would import for the solution cells
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(compile(cell.source, f"{example}:{cell.id}", "exec"), namespace)
+    notation = ASSIGNMENTS[assignment_id].notation
+    failing = set()
+    for name in GRADED:
+        report = run_checks(name, namespace[name], notation)
+        if not report.passed and not report.blocked_by:
+            failing.add(name)
+    assert failing == set(examples_of(assignment_id)[example]["loses_points_in"])
 
 
 # ---- every notebook ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from studentkit.expect import Notation, Problem, expect_array, expect_close, exp
 NOTATIONS = ("rows", "columns")
 
 #: exercise → [(description, check)], filled by @public_check below, in the order run.
-CHECKS: dict[str, list[tuple[str, Callable]]] = {}
+CHECKS: dict[str, list[tuple[str, Callable[[Callable, Notation], None]]]] = {}
 
 #: The student's functions an exercise relies on (it calls them, or its checks do): its checks
 #: count only once these pass their own, so that a mistake is reported where it is.

@@ -128,12 +128,12 @@ def _lines(report: Report) -> list[tuple[str, str]]:
                          f"in {where}, run that cell, then run this check again.")]
     if report.blocked_by:
         helpers = " and ".join(report.blocked_by)
-        single = len(report.blocked_by) == 1
-        return [("bad", f"✗ {report.name} relies on {helpers}, which "
-                        f"{'does' if single else 'do'} not pass {'its' if single else 'their'} "
-                        f"own checks yet."),
-                ("hint", f"  Fix {helpers} first ({'its check cell says' if single else 'their check cells say'}"
-                         f" what is wrong), then run this check again.")]
+        if len(report.blocked_by) == 1:
+            fails, cells = "does not pass its", "its check cell says"
+        else:
+            fails, cells = "do not pass their", "their check cells say"
+        return [("bad", f"✗ {report.name} relies on {helpers}, which {fails} own checks yet."),
+                ("hint", f"  Fix {helpers} first ({cells} what is wrong), then run this check again.")]
     failed = [outcome for outcome in report.outcomes if not outcome.passed]
     if not failed:
         return [("good", f"✓ {report.name}: all {len(report.outcomes)} public checks passed.")]
