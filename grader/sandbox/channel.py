@@ -39,6 +39,7 @@ MAX_DEPTH = 8              # containers inside containers; forward's (A2, cache)
 MAX_ITEMS = 100_000        # values in one tree, containers included
 MAX_HEADER_BYTES = 16 << 20
 MAX_NPY_HEADER_BYTES = 16 << 10
+MAX_STRING = 1 << 20       # characters in one string value
 MAX_INT_DIGITS = 40        # JSON integers longer than this are refused before int() sees them
 ALLOWED_DTYPE_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
@@ -66,6 +67,10 @@ class MalformedFrame(WireError):
     """Bytes on the channel that do not follow this format."""
 
 
+class ReplyTooLarge(MalformedFrame):
+    """A frame announcing more bytes than the reader accepts."""
+
+
 # ---- values ⇄ trees ------------------------------------------------------------------------------
 
 def to_tree(value, arrays: list, path: str = "value"):
@@ -86,6 +91,9 @@ def _to_tree(value, arrays, path, depth, count):
     if value is None or kind in (bool, int, float, str):
         if kind is int and value.bit_length() > 128:
             raise NotPlainData(path, "an integer with more than 128 bits")
+        if kind is str and len(value) > MAX_STRING:
+            raise NotPlainData(path, f"a string of {len(value)} characters; at most "
+                                     f"{MAX_STRING} are accepted")
         return value
     if isinstance(value, np.ndarray):
         return _array_node(value if kind is np.ndarray else np.asarray(value), arrays, path)
@@ -231,11 +239,11 @@ def parse_prefix(prefix: bytes, max_body: int) -> tuple[int, int]:
     if magic != MAGIC:
         raise MalformedFrame("the reply does not start like a frame")
     if header_length > MAX_HEADER_BYTES:
-        raise MalformedFrame(f"the reply's header has {header_length} bytes, "
-                             f"more than the limit of {MAX_HEADER_BYTES}")
+        raise ReplyTooLarge(f"its numbers and text take {header_length} bytes, more than the "
+                            f"grader's limit of {MAX_HEADER_BYTES}")
     if body_length > max_body:
-        raise MalformedFrame(f"the reply's arrays take {body_length} bytes, "
-                             f"more than the limit of {max_body}")
+        raise ReplyTooLarge(f"its arrays take {body_length} bytes, more than the grader's "
+                            f"limit of {max_body}")
     return header_length, body_length
 
 

@@ -8,6 +8,7 @@ call. Its stdout and stderr are drained during every exchange into a capped buff
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import select
@@ -96,24 +97,30 @@ class _Worker:
         self.bubblewrap = launch.bubblewrap
         self.output_fd = self.proc.stdout.fileno()
         self.limits, self.output, self.call_output = limits, _Output(8192), None
+        # bubblewrap's child is the init of the worker's PID namespace: once it is gone, so is
+        # every process the student could have started. Filled in once the worker said hello.
+        self.namespace_init: list[int] = []
         self._stop = weakref.finalize(self, _stop_and_close, self.proc,
-                                      [self.request_fd, self.reply_fd])
+                                      [self.request_fd, self.reply_fd], self.namespace_init)
         for fd in (self.request_fd, self.reply_fd, self.output_fd):
             os.set_blocking(fd, False)
             try:
-                import fcntl
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
             except (OSError, AttributeError):
                 pass   # a smaller pipe only costs speed
         self.output_open = True
         try:
             self.hello, _ = self.exchange([], time.monotonic() + STARTUP_SECONDS)
+            if self.hello["kind"] != "hello":
+                raise channel.MalformedFrame(f"it said {self.hello['kind'][:50]!r} first")
         except (_Timeout, _Gone, channel.MalformedFrame) as error:
             status = self.stop(grace=1.0)
             said = self.output.text().strip()[-2000:] or "nothing"
             raise RuntimeError(f"the sandbox worker did not start ({type(error).__name__}, exit "
                                f"status {status}); it said: {said}") from None
         self.output = output   # from here on, what it prints is the student's
+        if self.bubblewrap:
+            self.namespace_init += _children(self.proc.pid)
 
     @property
     def alive(self) -> bool:
@@ -126,6 +133,8 @@ class _Worker:
         deadline, _Gone when the worker closes the channel, channel.MalformedFrame on garbage.
         """
         pending = [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
+        if pending:
+            self._check_quiet()
         reader = channel.FrameReader(self.limits.reply_bytes)
         poller = select.poll()
         poller.register(self.reply_fd, select.POLLIN)
@@ -158,6 +167,14 @@ class _Worker:
                         continue
                     self._drain_output(poller)
                     return frame
+
+    def _check_quiet(self) -> None:
+        """Between exchanges the worker must be silent: data now means something of the
+        student's (a thread, say) writes on the channel, and EOF that the worker died."""
+        if select.select([self.reply_fd], [], [], 0)[0]:
+            if not os.read(self.reply_fd, 1):
+                raise _Gone()
+            raise channel.MalformedFrame("the worker sent something nobody asked for")
 
     def _write(self, pending: list, events: int) -> list:
         if events & (select.POLLERR | select.POLLHUP):
@@ -222,6 +239,28 @@ def _wait_without_reaping(proc: subprocess.Popen, seconds: float) -> None:
         time.sleep(0.005)
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _wait_until_gone(pids: list[int], seconds: float) -> None:
+    """Wait (a few ms, normally) until each of `pids` has exited: gone from /proc, or a zombie."""
+    deadline = time.monotonic() + seconds
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                break
+            if state in ("Z", "X"):
+                break
+            time.sleep(0.002)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL the worker's process group (bubblewrap then takes its namespace down), reap it.
 
@@ -235,8 +274,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _stop_and_close(proc: subprocess.Popen, fds: list[int]) -> None:
+def _stop_and_close(proc: subprocess.Popen, fds: list[int], namespace_init: list[int]) -> None:
     _kill_group(proc)
+    _wait_until_gone(namespace_init, seconds=2.0)
     proc.stdout.close()
     for fd in fds:
         os.close(fd)
@@ -267,6 +307,7 @@ class StudentProcess:
         self._used = 0.0
         self._loaded = False
         self._load_failure: StudentError | None = None
+        self._closed = False
         self._worker = self._start()
 
     @property
@@ -281,7 +322,8 @@ class StudentProcess:
         self.close()
 
     def close(self) -> None:
-        """Kill the worker's process group and reap it."""
+        """Kill the worker's process group and reap it; the StudentProcess cannot be used again."""
+        self._closed = True
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
@@ -319,6 +361,8 @@ class StudentProcess:
                                  "endless loop, or work that grows faster than it should.") from None
         except _Gone:
             raise StudentCrashed(f"`{name}` stopped the worker: {worker.death()}") from None
+        except channel.ReplyTooLarge as error:
+            raise UnsafeReply(f"`{name}` returned too much data: {error}.") from None
         except channel.WireError as error:
             raise UnsafeReply(f"`{name}` broke the grader's channel to it ({error}); do not write "
                               "to or close file descriptors your code did not open.") from None
@@ -361,6 +405,8 @@ class StudentProcess:
     # ---- the worker's life -----------------------------------------------------------------------
 
     def _ready_worker(self) -> _Worker:
+        if self._closed:
+            raise RuntimeError("this StudentProcess is closed; start a new one")
         if self._worker is None or not self._worker.alive:
             if self._load_failure is None:
                 self._worker = self._start()
