@@ -63,8 +63,9 @@ def missing_keepdims(got_shape: tuple, expected_shape: tuple) -> str | None:
     """A 1-D result where a 2-D one with a length-1 axis was expected ((h,) instead of (1, h))."""
     if len(got_shape) == 1 and len(expected_shape) == 2 and 1 in expected_shape \
             and got_shape[0] == int(np.prod(expected_shape)):
-        return (f"Your result is 1-D {tuple(got_shape)}; it must stay 2-D {tuple(expected_shape)} so "
-                "it broadcasts the right way: pass keepdims=True to sum/max, or reshape.")
+        return (f"Your result is 1-D {tuple(got_shape)}; it must stay 2-D "
+                f"{tuple(expected_shape)} so it broadcasts the right way: pass keepdims=True to "
+                "sum/max, or reshape.")
     return None
 
 
@@ -73,8 +74,8 @@ def missing_keepdims(got_shape: tuple, expected_shape: tuple) -> str | None:
 def missing_one_over_m(got, expected, m: int) -> str | None:
     """got ≈ m·expected: the batch mean's 1/m is missing."""
     if m > 1 and _close(got, m * np.asarray(expected)):
-        return (f"Your values are m = {m} times too large: the 1/m is missing. The loss is the mean "
-                "over the batch, so every gradient is divided by m, the number of samples.")
+        return (f"Your values are m = {m} times too large: the 1/m is missing. The loss is the "
+                "mean over the batch, so every gradient is divided by m, the number of samples.")
     return None
 
 
@@ -84,8 +85,9 @@ def bias_summed_over_wrong_axis(got, dZ, m: int, notation: Notation, name: str) 
     wrong = notation.from_rows(rows_dZ.sum(axis=1, keepdims=True))
     got = np.asarray(got)
     if got.shape == wrong.shape or _close(got, wrong / m) or _close(got, wrong):
-        return (f"{name} sums over the wrong axis. A bias gradient adds up the contributions of all "
-                f"samples: sum over {sample_axis_text(notation)} with keepdims=True, then divide by m.")
+        return (f"{name} sums over the wrong axis. A bias gradient adds up the contributions of "
+                f"all samples: sum over {sample_axis_text(notation)} with keepdims=True, then "
+                "divide by m.")
     return None
 
 
@@ -93,9 +95,10 @@ def softmax_overflow(Z, got) -> str | None:
     """nan/inf, or nan-free zeros, on large logits: exp() overflowed (max not subtracted)."""
     got = np.asarray(got, dtype=np.float64)
     if np.abs(Z).max() > 80 and not np.all(np.isfinite(got)):
-        return ("np.exp overflows for large logits (exp(1000) is inf, and inf/inf is nan). Subtract "
-                "each sample's largest logit before exp: Z - Z.max(axis=..., keepdims=True). "
-                "Softmax does not change when every logit of a sample is shifted by the same amount.")
+        return ("np.exp overflows for large logits (exp(1000) is inf, and inf/inf is nan). "
+                "Subtract each sample's largest logit before exp: Z - Z.max(axis=..., "
+                "keepdims=True). Softmax does not change when every logit of a sample is shifted "
+                "by the same amount.")
     return None
 
 
@@ -116,9 +119,10 @@ def softmax_wrong_axis(got, notation: Notation) -> str | None:
 def missing_relu_mask(got, without_mask, name: str) -> str | None:
     """got equals the gradient computed without multiplying dZ1 by ReLU′(Z1)."""
     if _close(got, without_mask):
-        return (f"{name} matches the gradient computed without the ReLU′ mask. Going back through the "
-                "ReLU, multiply element-wise by relu_derivative(Z1): dZ1 = (W2ᵀ-product of dZ2) "
-                "* relu_derivative(Z1). Units that were off in the forward pass pass no gradient.")
+        return (f"{name} matches the gradient computed without the ReLU′ mask. Going back "
+                "through the ReLU, multiply element-wise by relu_derivative(Z1): dZ1 = (dZ2 "
+                "brought back through W2) * relu_derivative(Z1). Units that were off in the "
+                "forward pass pass no gradient back.")
     return None
 
 
@@ -152,8 +156,8 @@ def relu_derivative_true_at_zero(Z, got) -> str | None:
     Z, got = np.asarray(Z), np.asarray(got)
     at_zero = Z == 0
     if got.shape == Z.shape and at_zero.any() and np.all(got[at_zero] == 1):
-        return ("At Z = 0 your derivative is 1; this course defines ReLU′(0) = 0 (the unit is off). "
-                "Use Z > 0, not Z >= 0.")
+        return ("At Z = 0 your derivative is 1; this course defines ReLU′(0) = 0 (the unit is "
+                "off). Use Z > 0, not Z >= 0.")
     return None
 
 
@@ -175,17 +179,19 @@ def cross_entropy_sign(got: float, expected: float) -> str | None:
 def log_without_clipping(got) -> str | None:
     """nan or inf from log(0): the probabilities were not clipped before the log."""
     if not np.all(np.isfinite(np.asarray(got, dtype=np.float64))):
-        return ("log(0) is −inf, and 0 · log(0) is nan. Clip the probabilities before the log, e.g. "
-                "np.log(np.clip(A, 1e-12, 1.0)), so a zero probability gives a large finite loss.")
+        return ("log(0) is −inf, and 0 · log(0) is nan. Clip the probabilities before the log, "
+                "e.g. np.log(np.clip(A, 1e-12, 1.0)), so a zero probability gives a large finite "
+                "loss.")
     return None
 
 
 def init_all_zeros(W, name: str) -> str | None:
     """All weights are 0: every hidden unit computes the same thing and gets the same gradient."""
     if np.all(np.asarray(W) == 0):
-        return (f"{name} is all zeros. Then every hidden unit computes the same value and receives "
-                "the same gradient, so they never become different (and with ReLU, nothing learns). "
-                "Draw the weights at random: rng.standard_normal(shape) * np.sqrt(2 / fan_in).")
+        return (f"{name} is all zeros. Then every hidden unit computes the same value and "
+                "receives the same gradient, so they never become different (and with ReLU, "
+                "nothing learns). Draw the weights at random: rng.standard_normal(shape) * "
+                "np.sqrt(2 / fan_in).")
     return None
 
 
@@ -258,8 +264,8 @@ def softmax_mistakes(got, *, Z, expected, notation: Notation) -> str:
                  transposed(got, expected))
     if hint is None and _close(got, unnormalised):
         hint = "You returned exp(Z) without dividing by the per-sample sum of exp(Z)."
-    return hint or ("Softmax of a sample: exp of its (max-shifted) logits divided by their sum over "
-                    f"its 10 classes, i.e. over {class_axis_text(notation)}.")
+    return hint or ("Softmax of a sample: exp of its (max-shifted) logits divided by their sum "
+                    f"over its 10 classes, i.e. over {class_axis_text(notation)}.")
 
 
 def cross_entropy_mistakes(got: float, *, A, Y, expected: float, notation: Notation) -> str:

@@ -12,6 +12,7 @@ Shapes are named in the assignment's notation: pass `dims`, the symbolic shape
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -58,8 +59,8 @@ def expect_array(value, *, shape: tuple, what: str, dims: tuple | None = None, i
     if not isinstance(value, np.ndarray):
         hint = ("Did you forget the `return` statement?" if value is None else
                 "Return a NumPy array (np.array(...) or the result of NumPy operations).")
-        raise Feedback(f"{what} should be a NumPy array of shape {wanted}, but it is {describe(value)}.",
-                       expected=f"a NumPy array of shape {wanted}", got=show(value), input=input,
+        raise Feedback(f"{what} should be a NumPy array of shape {wanted}, but it is "
+                       f"{describe(value)}.", expected=f"a NumPy array of shape {wanted}", got=show(value), input=input,
                        hint=hint)
     if value.shape != tuple(shape):
         hint = (_hint(diagnose, value) or mistakes.shape_transposed(value.shape, shape)
@@ -175,14 +176,23 @@ def expect_pair(value, *, what: str, names: tuple[str, str], input: str = "") ->
     return tuple(value)
 
 
-def expect_not_mutated(outcome, *, function: str, input: str = "") -> None:
-    """outcome: the sandbox's `call_detailed` result; `.mutated` lists the changed arguments."""
-    paths = list(outcome.mutated or [])
+def expect_not_mutated(outcome, *, function: str, arg_names: tuple[str, ...] = (),
+                       input: str = "") -> None:
+    """outcome: the sandbox's `call_detailed` result; `.mutated` lists the changed arguments as
+    paths like "args[1]['W1']", shown with the argument's name: "params['W1']"."""
+    paths = [_named_path(path, arg_names) for path in outcome.mutated or []]
     if paths:
         raise Feedback(f"{function} modified its input in place: {', '.join(paths)}.",
                        expected="the inputs unchanged after the call",
                        got=f"changed: {', '.join(paths)}", input=input,
                        hint=mistakes.mutated_input(function, paths))
+
+
+def _named_path(path: str, arg_names: tuple[str, ...]) -> str:
+    match = re.match(r"args\[(\d+)\]", path)
+    if match and int(match.group(1)) < len(arg_names):
+        return arg_names[int(match.group(1))] + path[match.end():]
+    return path
 
 
 def expect_gradient(comparison: Comparison, *, what: str, tolerance: float, input: str = "",
@@ -198,4 +208,5 @@ def expect_gradient(comparison: Comparison, *, what: str, tolerance: float, inpu
                                 f"(numeric {comparison.numeric:.6g} at the worst one)",
                        got=f"{comparison.analytic:.6g} (relative error {comparison.max_error:.2e})",
                        input=input,
-                       hint=hint or "Derive each gradient again with the chain rule, one layer at a time.")
+                       hint=hint or "Derive each gradient again with the chain rule, one layer "
+                                    "at a time.")

@@ -7,8 +7,6 @@ usually is — and never a line of the hidden test source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 #: Arrays in messages are printed like this: 3 decimals, at most 4 items per edge.
@@ -88,22 +86,3 @@ def describe(value) -> str:
     if isinstance(value, (bool, int, float, np.generic)):
         return f"the {type(value).__name__} {value!r}"
     return f"a {type(value).__name__}"
-
-
-@dataclass(frozen=True)
-class ShapeText:
-    """A shape in the assignment's notation, with its symbols: `(10, m) = (10, 3)`."""
-
-    concrete: tuple[int, ...]
-    symbolic: tuple[str, ...] | None = None
-
-    def __str__(self) -> str:
-        concrete = _tuple_text(self.concrete)
-        if self.symbolic is None or tuple(map(str, self.symbolic)) == tuple(map(str, self.concrete)):
-            return concrete
-        return f"{_tuple_text(self.symbolic)} = {concrete}"
-
-
-def _tuple_text(items) -> str:
-    items = tuple(items)
-    return "(" + ", ".join(map(str, items)) + ("," if len(items) == 1 else "") + ")"

@@ -9,9 +9,9 @@ and compare them with the analytic ones coordinate by coordinate.
 
 Why centered differences and h = 1e-5, in float64: the centered difference has truncation error
 O(h²·L‴) and round-off error O(ε·|L|/h), with ε = 2.2e-16 the float64 machine epsilon. The two
-balance near h ≈ ε^(1/3) ≈ 6e-6, where both are around 1e-10 relative to the gradient: 1e-5 sits
-right there. In float32 (ε = 1.2e-7) the best achievable error would be near 1e-5, too coarse to tell
-a small bug from noise, so the numeric side is always evaluated on float64 arrays.
+balance near h ≈ ε^(1/3) ≈ 6e-6, where both are around 1e-10 relative to the gradient: 1e-5
+sits right there. In float32 (ε = 1.2e-7) the best achievable error would be near 1e-5, too
+coarse to tell a small bug from noise, so the numeric side is always evaluated on float64 arrays.
 
 Where the loss has a kink (ReLU at 0), a difference that straddles it is meaningless: callers pick
 inputs whose pre-activations stay further than h from 0.
@@ -56,7 +56,8 @@ def sparse_numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, n_s
 
 def _partials(f, x: np.ndarray, indices: list[tuple[int, ...]], h: float) -> np.ndarray:
     if x.dtype != np.float64:
-        raise TypeError(f"gradient checks need float64 arrays (got {x.dtype}): see module docstring")
+        raise TypeError(f"gradient checks need float64 arrays, not {x.dtype}: see the module "
+                        "docstring")
     partials = np.empty(len(indices))
     for k, index in enumerate(indices):
         plus, minus = x.copy(), x.copy()
@@ -92,8 +93,8 @@ class Comparison:
 
     def describe(self) -> str:
         index = ", ".join(map(str, self.worst_index))
-        return (f"max relative error {self.max_error:.2e} over {self.n_checked} coordinates, worst at "
-                f"[{index}]: analytic {self.analytic:.6g}, numeric {self.numeric:.6g}")
+        return (f"max relative error {self.max_error:.2e} over {self.n_checked} coordinates, "
+                f"worst at [{index}]: analytic {self.analytic:.6g}, numeric {self.numeric:.6g}")
 
 
 def compare(analytic: np.ndarray, indices: list[tuple[int, ...]], numeric: np.ndarray,

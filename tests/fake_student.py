@@ -1,65 +1,34 @@
-"""Test doubles of the sandbox and of the runner, for testing the hidden suites only.
+"""A test double of the sandbox, for testing the hidden suites only.
 
 `FakeStudent` has the `call` / `call_detailed` API of `grader.sandbox.StudentProcess` but runs the
 student's functions IN-PROCESS — acceptable here because the "students" are our own test
-fixtures; the real grader never does this. `run_suites` runs `grader/suites` with pytest on a fake
-grading session and returns one outcome per test case, classified the way the runner classifies
-them (passed / failed / error / timeout).
+fixtures; the real grader never does this. `run_suites` hands it to the real runner
+(`grader.scoring.run_suites` with a `grader.plugin.GradingSession`), so outcomes are classified
+exactly as in grading (passed / failed / error / timeout).
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pytest
 
+from grader import rubric, scoring
 from grader.assignments import Assignment
-from grader.feedback import Feedback
+from grader.plugin import CaseOutcome, GradingSession
+from grader.sandbox import CallOutcome, MissingFunction, StudentError, StudentRaised, UnsafeReply
 from reference import network
 
-try:
-    from grader.sandbox import MissingFunction, StudentError, StudentRaised, StudentTimeout, \
-        UnsafeReply
-except ImportError:   # until grader/sandbox lands: stand-ins with the names of grader/README.md
-    class StudentError(Exception):
-        def __init__(self, message: str):
-            super().__init__(message)
-            self.message = message
-
-    class StudentRaised(StudentError):
-        pass
-
-    class StudentTimeout(StudentError):
-        pass
-
-    class MissingFunction(StudentError):
-        pass
-
-    class UnsafeReply(StudentError):
-        pass
-
-SUITES = Path(__file__).resolve().parents[1] / "grader" / "suites"
-
-#: The worker's known-good helpers that `substitutes` may bind (see grader/README.md).
+#: The known-good helpers `substitutes` may bind, as the worker defines them (grader/README.md).
 KNOWN_GOOD = {
     "relu": network.relu,
     "relu_derivative": network.relu_derivative,
     "softmax_rows": network.softmax,
     "softmax_columns": lambda Z: network.softmax(Z.T).T,
 }
-
-
-@dataclass
-class CallOutcome:
-    value: object
-    mutated: list[str]
-    seconds: float
-    output: str = ""
 
 
 class FakeStudent:
@@ -88,9 +57,7 @@ class FakeStudent:
     @property
     def functions(self) -> list[str]:
         return sorted(name for name, value in self.namespace.items()
-                      if callable(value) and not name.startswith("_") and not isinstance(value, type)
-                      and getattr(value, "__module__", "student") in ("student", None, "reference.network",
-                                                                      "reference.notation"))
+                      if callable(value) and not isinstance(value, type) and name[0] != "_")
 
     def call(self, name: str, *args, substitutes: dict | None = None, **kwargs):
         return self.call_detailed(name, *args, substitutes=substitutes, **kwargs).value
@@ -99,25 +66,26 @@ class FakeStudent:
                       **kwargs) -> CallOutcome:
         function = self.namespace.get(name)
         if not callable(function):
-            raise MissingFunction(f"Your submission does not define `{name}`.")
+            raise MissingFunction(name)
         self.calls[name] = self.calls.get(name, 0) + 1
         sent_args, sent_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
         saved = {key: self.namespace.get(key) for key in (substitutes or {})}
-        self.namespace.update({key: KNOWN_GOOD[helper] for key, helper in (substitutes or {}).items()})
+        self.namespace.update({key: KNOWN_GOOD[helper]
+                               for key, helper in (substitutes or {}).items()})
         start = time.perf_counter()
         try:
             value = function(*sent_args, **sent_kwargs)
         except StudentError:
             raise   # a test double that simulates a timeout or a crash
         except Exception as error:
-            raise StudentRaised(f"{name} raised {type(error).__name__}: {error}") from error
+            raise StudentRaised(type(error).__name__, str(error), "") from error
         finally:
             self.namespace.update(saved)
         seconds = time.perf_counter() - start
         check_plain(value, name)
         mutated = [path for path in changed_paths(args, sent_args, "args")] + \
                   [path for path in changed_paths(kwargs, sent_kwargs, "kwargs")]
-        return CallOutcome(copy.deepcopy(value), mutated, seconds)
+        return CallOutcome(copy.deepcopy(value), mutated, seconds, "")
 
 
 def check_plain(value, name: str, depth: int = 0) -> None:
@@ -158,90 +126,24 @@ def changed_paths(before, after, path: str) -> list[str]:
     return []
 
 
-# ---- a fake grading session and a run of the suites ----------------------------------------------
+# ---- a fake grading session, run by the real plugin and runner -----------------------------------
 
 @dataclass
 class FakeMnist:
+    """Stands in for grader.plugin.MnistData: (X, labels) per split, or why they are missing."""
+
     train: tuple | None = None
     test: tuple | None = None
-    error: str | None = None
+    error: str | None = "MNIST is not loaded in this test run"
 
 
-@dataclass
-class FakeSession:
-    student: FakeStudent
-    assignment: Assignment
-    mnist: FakeMnist = field(default_factory=lambda: FakeMnist(
-        error="MNIST is not loaded in this test run; set MNIST_DIR"))
+def run_suites(student, assignment: Assignment, mnist=None,
+               exercises: list[str] | None = None) -> list[CaseOutcome]:
+    """Run the hidden suites on `student` exactly as `grade` does; one outcome per test case.
 
-
-@dataclass
-class CaseOutcome:
-    exercise: str
-    check: str
-    case: str                  # the parametrization id, "" when not parametrized
-    status: str                # passed, failed, error, timeout
-    error: BaseException | None = None
-
-    @property
-    def feedback(self) -> Feedback | None:
-        return self.error if isinstance(self.error, Feedback) else None
-
-
-def status_of(error: BaseException | None) -> str:
-    """The runner's classification: Feedback → failed, a timeout → timeout, anything else → error."""
-    if error is None:
-        return "passed"
-    if isinstance(error, Feedback):
-        return "failed"
-    if isinstance(error, StudentTimeout):
-        return "timeout"
-    return "error"
-
-
-class _Registrar:
-    """Registers the session under the plugin name the suites look for."""
-
-    def __init__(self, session):
-        self.session = session
-
-    def pytest_configure(self, config):
-        config.pluginmanager.register(self.session, "grading_session")
-
-
-class _Collector:
-    def __init__(self):
-        self.outcomes: list[CaseOutcome] = []
-        self.collect_errors: list[str] = []
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
-        if report.when != "call" and not report.failed:
-            return
-        if report.failed or report.when == "call":
-            error = call.excinfo.value if call.excinfo is not None else None
-            exercise = item.path.stem.removeprefix("test_")
-            check = item.originalname.removeprefix("test_")
-            case = item.callspec.id if hasattr(item, "callspec") else ""
-            status = "skipped" if report.skipped else status_of(error)
-            self.outcomes.append(CaseOutcome(exercise, check, case, status, error))
-
-    def pytest_collectreport(self, report):
-        if report.failed:
-            self.collect_errors.append(str(report.longrepr))
-
-
-def run_suites(session: FakeSession, exercises: list[str] | None = None) -> list[CaseOutcome]:
-    """Run the hidden suites (all, or those of `exercises`) on `session`; one outcome per case."""
-    files = sorted(SUITES.glob("test_*.py"))
-    if exercises is not None:
-        files = [f for f in files if f.stem.removeprefix("test_") in exercises]
-    collector = _Collector()
-    code = pytest.main([*map(str, files), "-qq", "--no-header", "-p", "no:cacheprovider",
-                        "--import-mode=importlib"],
-                       plugins=[_Registrar(session), collector])
-    if collector.collect_errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise RuntimeError(f"the suites did not run (exit code {code}): {collector.collect_errors}")
-    return collector.outcomes
+    exercises: only these (the others are left out, as `grade` leaves out missing functions).
+    """
+    not_run = set() if exercises is None else set(rubric.load().exercises()) - set(exercises)
+    session = GradingSession(student, assignment, mnist=mnist or FakeMnist(), not_run=not_run)
+    scoring.run_suites(session)
+    return session.outcomes

@@ -28,7 +28,8 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 #: Gradient checks: small batches and hidden layers, float64 (see grader.gradient_check).
 GRADIENT_CASES = [(4, 6), (7, 16)]
 #: Largest relative error |a − n| / max(FLOOR, |a| + |n|) accepted at a checked coordinate. On
-#: these inputs a correct backprop stays below 1e-8; the classic mistakes exceed 0.1.
+#: inputs like these a correct backprop stays below 1e-6 (measured: 3e-7 at worst over 300
+#: coordinates); the classic mistakes exceed 0.1.
 TOLERANCE = 1e-4
 #: Below this, |a| + |n| counts as zero-sized: the float64 noise of the numeric side (≈1e-10)
 #: must not fail a zero gradient (a dead ReLU unit).
@@ -131,7 +132,7 @@ def test_no_mutation(student, notation, ref, network_case, backprop_substitutes)
     cache = ref.forward(case.X, case.params)[1]
     outcome = student.call_detailed("backprop", case.X, case.Y, case.params, cache,
                                     substitutes=backprop_substitutes)
-    expect_not_mutated(outcome, function="backprop",
+    expect_not_mutated(outcome, function="backprop", arg_names=("X", "Y", "params", "cache"),
                        input=show_inputs(X=case.X, Y=case.Y, params=case.params, cache=cache))
 
 

@@ -91,4 +91,4 @@ def test_no_mutation(student, notation, rng):
     A, Y = batch(notation, rng, 5)
     A = notation.from_rows(np.where(notation.to_rows(Y) == 1, 0.0, notation.to_rows(A)))
     expect_not_mutated(student.call_detailed("cross_entropy", A, Y), function="cross_entropy",
-                       input=show_inputs(A=A, Y=Y))
+                       arg_names=("A", "Y"), input=show_inputs(A=A, Y=Y))

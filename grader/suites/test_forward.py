@@ -1,4 +1,6 @@
-"""forward(X, params) → (A2, cache): Z1 = X·W1 + b1, A1 = relu(Z1), Z2 = A1·W2 + b2, A2 = softmax(Z2).
+"""forward(X, params) → (A2, cache), the forward pass of the network:
+
+    Z1 = X·W1 + b1,  A1 = relu(Z1),  Z2 = A1·W2 + b2,  A2 = softmax(Z2).
 
 With samples as columns: Z1 = W1·X + b1, Z2 = W2·A1 + b2. Shapes (rows / columns):
 X (m, 784) / (784, m); Z1, A1 (m, h) / (h, m); Z2, A2 (m, 10) / (10, m).
@@ -79,5 +81,5 @@ def test_no_mutation(student, notation, network_case, forward_substitutes):
     case = network_case(6, 9)
     outcome = student.call_detailed("forward", case.X, case.params,
                                     substitutes=forward_substitutes)
-    expect_not_mutated(outcome, function="forward",
+    expect_not_mutated(outcome, function="forward", arg_names=("X", "params"),
                        input=show_inputs(X=case.X, params=case.params))

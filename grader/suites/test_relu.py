@@ -52,4 +52,5 @@ def test_zeros_and_negatives(student, notation, ref, rng, case):
 def test_no_mutation(student, notation, rng):
     """relu leaves its input unchanged."""
     Z = notation.from_rows(rng.standard_normal((5, 7)))
-    expect_not_mutated(student.call_detailed("relu", Z), function="relu", input=show_inputs(Z=Z))
+    expect_not_mutated(student.call_detailed("relu", Z), function="relu", arg_names=("Z",),
+                       input=show_inputs(Z=Z))

@@ -52,4 +52,4 @@ def test_no_mutation(student, notation, rng):
     """relu_derivative leaves its input unchanged."""
     Z = notation.from_rows(rng.standard_normal((5, 7)))
     expect_not_mutated(student.call_detailed("relu_derivative", Z), function="relu_derivative",
-                       input=show_inputs(Z=Z))
+                       arg_names=("Z",), input=show_inputs(Z=Z))

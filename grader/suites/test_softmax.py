@@ -71,5 +71,5 @@ def check_against_reference(student, notation, ref, Z):
 def test_no_mutation(student, notation, rng):
     """softmax leaves its input unchanged."""
     Z = logits(notation, rng, 4)
-    expect_not_mutated(student.call_detailed("softmax", Z), function="softmax",
+    expect_not_mutated(student.call_detailed("softmax", Z), function="softmax", arg_names=("Z",),
                        input=show_inputs(Z=Z))

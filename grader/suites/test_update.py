@@ -84,4 +84,5 @@ def test_no_mutation(student, network_case, rng):
     case = network_case(1, 6)
     grads = random_grads(case.params, rng)
     expect_not_mutated(student.call_detailed("update", case.params, grads, 0.1),
-                       function="update", input=show_inputs(params=case.params, grads=grads))
+                       function="update", arg_names=("params", "grads", "lr"),
+                       input=show_inputs(params=case.params, grads=grads))
