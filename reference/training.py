@@ -53,10 +53,14 @@ def train(X: np.ndarray, labels: np.ndarray, recipe: Recipe,
     fill `record.test_accuracy`; `on_batch(done, total)` reports progress within an epoch.
     """
     api = for_notation(recipe.notation)
-    axis = api.notation.sample_axis
-    m = X.shape[axis]
-    Y = api.notation.from_rows(one_hot(labels, dtype=X.dtype))
-    params = api.init_params(X.shape[1 - axis], recipe.hidden, 10, seed=recipe.seed, dtype=X.dtype)
+    nt = api.notation
+    # Batches are gathered from one contiguous samples-as-rows copy, so each sample is a single
+    # contiguous read whatever X's memory layout (np.take along a strided axis would copy all of X
+    # for every batch); `nt.from_rows` then hands the batch over in the recipe's notation (a view).
+    X_rows = np.ascontiguousarray(nt.to_rows(X))
+    Y_rows = one_hot(labels, dtype=X.dtype)
+    m, n_input = X_rows.shape
+    params = api.init_params(n_input, recipe.hidden, 10, seed=recipe.seed, dtype=X.dtype)
     rng = np.random.default_rng(recipe.seed)
     result = TrainingResult(params)
     n_batches = -(-m // recipe.batch_size)
@@ -65,10 +69,10 @@ def train(X: np.ndarray, labels: np.ndarray, recipe: Recipe,
         loss_sum = correct = 0.0
         for b in range(n_batches):
             idx = order[b * recipe.batch_size:(b + 1) * recipe.batch_size]
-            Xb, Yb = np.take(X, idx, axis=axis), np.take(Y, idx, axis=axis)
+            Xb, Yb = nt.from_rows(X_rows[idx]), nt.from_rows(Y_rows[idx])
             A2, cache = api.forward(Xb, params)
             loss_sum += api.cross_entropy(A2, Yb) * idx.size
-            correct += np.count_nonzero(A2.argmax(axis=api.notation.class_axis) == labels[idx])
+            correct += int(np.count_nonzero(A2.argmax(axis=nt.class_axis) == labels[idx]))
             params = api.update(params, api.backprop(Xb, Yb, params, cache), recipe.lr)
             if on_batch:
                 on_batch(b + 1, n_batches)
