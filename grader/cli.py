@@ -46,7 +46,8 @@ assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's me
 exit status:
   0  every submission was graded (whatever its score)
   1  --fail-under was not met by at least one submission
-  2  usage error (e.g. a PATH that does not exist)"""
+  2  usage error (e.g. a PATH that does not exist)
+  130  interrupted (Ctrl-C): the reports already written are complete"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,12 +81,17 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"grade: {error}")
         return 2
     results = []
-    with console.status(f"grading {len(submissions)} submission(s)…"):
-        for result in grade_in_order(submissions, args.jobs):
-            folder = write_reports(result, args.out)
-            terminal.print_report(result, console)
-            console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
-            results.append(result)
+    try:
+        with console.status(f"grading {len(submissions)} submission(s)…"):
+            for result in grade_in_order(submissions, args.jobs):
+                folder = write_reports(result, args.out)
+                terminal.print_report(result, console)
+                console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
+                results.append(result)
+    except KeyboardInterrupt:
+        _say(f"grade: interrupted after {len(results)} of {len(submissions)} submission(s); "
+             "their reports are complete, run grade again for the others")
+        return 130
     if len(results) > 1:
         console.print(batch_table(results))
     return _fail_under_status(results, args.fail_under)
@@ -168,12 +174,17 @@ def _run_pool(batch: list[tuple[int, Submission]], jobs: int):
     return orphans
 
 
+#: What every grading process needs: imported once by the fork server, inherited by each worker.
+PRELOAD = ["grader.scoring", "grader.expect", "grader.diagnose", "grader.gradient_check",
+           "reference", "studentkit.mnist"]
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """forkserver where there is one: workers fork from a server that imported the grading code
-    once, so neither a batch nor a single submission pays for numpy and pytest twice."""
+    once, so a batch pays for numpy, pytest and the suites' helpers once, not once per worker."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["grader.scoring"])
+        context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
 

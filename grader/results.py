@@ -45,6 +45,7 @@ class CaseResult:
     status: str
     message: str = ""
     feedback: dict | None = None   # grader.feedback.Feedback.as_dict(): summary, expected, got, input, hint
+    seconds: float = 0.0           # setup and run of the case, student calls included
 
 
 @dataclass(frozen=True)

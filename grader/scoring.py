@@ -137,7 +137,8 @@ def score_exercises(rubric, outcomes: list[CaseOutcome],
     cases: dict[tuple[str, str], list[CaseResult]] = {}
     for outcome in outcomes:
         cases.setdefault((outcome.exercise, outcome.check), []).append(
-            CaseResult(outcome.case, outcome.status, outcome.message, outcome.feedback))
+            CaseResult(outcome.case, outcome.status, outcome.message, outcome.feedback,
+                       outcome.seconds))
     exercises = []
     for exercise in rubric.exercises():
         checks = []
