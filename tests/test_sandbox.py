@@ -107,7 +107,7 @@ def worker_processes(student: StudentProcess) -> set[int]:
     return descendants(student._worker.proc.pid)
 
 
-# ---- plain data both ways -------------------------------------------------------------------------
+# ---- plain data both ways -----------------------------------------------------------------------
 
 PLAIN_VALUES = {
     "float32 matrix": np.arange(12, dtype=np.float32).reshape(3, 4),
@@ -159,7 +159,7 @@ def test_keyword_arguments_and_a_typical_training_call(friendly):
     assert all(same(grads["d" + key], 2 * params[key]) for key in params)
 
 
-# ---- loading ---------------------------------------------------------------------------------------
+# ---- loading ------------------------------------------------------------------------------------
 
 def test_a_cell_that_raises_costs_only_what_it_defines(tmp_path, mode):
     with start(tmp_path, mode, "def first():\n    return 1\n", cell("load_raises"),
@@ -192,7 +192,7 @@ def test_a_load_that_never_ends_is_a_timeout_for_every_call(tmp_path, mode):
             assert time.monotonic() - began < 0.5
 
 
-# ---- errors the student gets --------------------------------------------------------------------------
+# ---- errors the student gets --------------------------------------------------------------------
 
 def test_missing_and_non_callable_names(friendly):
     with pytest.raises(MissingFunction, match="`softmax` was not found: it is not defined. "
@@ -301,7 +301,7 @@ def test_the_submission_has_a_total_time_budget(tmp_path):
             student.call("fine")
 
 
-# ---- what crosses back ---------------------------------------------------------------------------------
+# ---- what crosses back --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("function, message", [
     ("object_array", "dtype '|O'"),
@@ -338,7 +338,7 @@ def test_a_reply_over_the_size_limit_is_refused(tmp_path, mode):
         assert student.call("big_array", 0).shape == (0,)
 
 
-# ---- mutated arguments and substitutes -----------------------------------------------------------------
+# ---- mutated arguments and substitutes ----------------------------------------------------------
 
 def test_changes_to_the_arguments_are_reported(friendly):
     params = {"W": np.ones((2, 2)), "b": np.array([np.nan, 1.0])}
@@ -351,7 +351,7 @@ def test_changes_to_the_arguments_are_reported(friendly):
 
 def test_substitutes_stand_in_for_one_call_only(friendly):
     Z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1000.0]])
-    assert same(friendly.call("softmax_user", Z), Z)                 # the student's softmax is wrong
+    assert same(friendly.call("softmax_user", Z), Z)           # the student's softmax is wrong
     fixed = friendly.call("softmax_user", Z, substitutes={"my_softmax": "softmax_rows"})
     assert np.allclose(fixed.sum(axis=1), 1) and fixed[1, 2] == 1.0
     assert same(friendly.call("softmax_user", Z), Z)                 # and is back afterwards
@@ -365,7 +365,7 @@ def test_substitutes_stand_in_for_one_call_only(friendly):
         friendly.call("softmax_user", Z, substitutes={"my_softmax": "softmax_from_the_internet"})
 
 
-# ---- processes -------------------------------------------------------------------------------------------
+# ---- processes ----------------------------------------------------------------------------------
 
 def test_new_processes_are_refused(tmp_path, mode):
     with start(tmp_path, mode, cell("crashes")) as student:
@@ -420,7 +420,7 @@ def test_no_process_outlives_an_exception_or_a_forgotten_close(tmp_path, mode):
     assert not alive(pids)
 
 
-# ---- isolation ---------------------------------------------------------------------------------------------
+# ---- isolation ----------------------------------------------------------------------------------
 
 def test_isolation_says_how_the_worker_is_contained(tmp_path, mode, monkeypatch):
     monkeypatch.setenv("NNKIT_TEST_SECRET", "from the grader")
@@ -434,6 +434,24 @@ def test_isolation_says_how_the_worker_is_contained(tmp_path, mode, monkeypatch)
         assert env["OPENBLAS_NUM_THREADS"] == "1" and env["PYTHONHASHSEED"] == "0"
         assert Path(student.call("where_am_i")).resolve() == (
             Path("/scratch") if mode == "bubblewrap" else student.scratch_dir)
+
+
+def test_the_environment_variable_chooses_the_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNKIT_SANDBOX", "plain")
+    with StudentProcess([cell("crashes")], tmp_path, QUICK) as student:
+        assert student.isolation.startswith("limits only: plain mode was asked for")
+    monkeypatch.setenv("NNKIT_SANDBOX", "docker")
+    with pytest.raises(ValueError, match="unknown sandbox isolation 'docker'"):
+        StudentProcess([cell("crashes")], tmp_path, QUICK)
+
+
+def test_without_bubblewrap_auto_falls_back_and_required_fails(monkeypatch):
+    from grader.sandbox import process
+    monkeypatch.setattr(process, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed")
+    assert process.choose_isolation("auto") == (False, "limits only: bubblewrap (bwrap) is not "
+                                                       "installed")
+    with pytest.raises(RuntimeError, match="required, but bubblewrap .bwrap. is not installed"):
+        process.choose_isolation("bubblewrap")
 
 
 def test_bubblewrap_hides_the_kit_and_everything_else(tmp_path):
@@ -489,7 +507,7 @@ def test_the_worker_runs_its_student_code_after_the_limits_are_set(tmp_path, mod
 
 
 
-# ---- the channel refuses malformed frames (what a subverted worker could send) ----------------------
+# ---- the channel refuses malformed frames (what a subverted worker could send) ------------------
 
 def npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
     buffer = io.BytesIO()
@@ -541,3 +559,44 @@ def test_frame_prefixes_are_checked_before_anything_is_allocated():
 def test_trees_from_the_worker_are_checked(tree, message):
     with pytest.raises(channel.MalformedFrame, match=message):
         channel.from_tree(tree, [np.zeros(1)])
+
+
+# ---- the seccomp filter, run by a small BPF interpreter (so the aarch64 rules are checked too) ----
+
+def run_filter(program: list[tuple], arch: int, nr: int, arg0: int = 0) -> int:
+    """What the kernel would answer: the filter's return value for one syscall."""
+    data = {0: nr, 4: arch, 16: arg0}
+    accumulator, pc = 0, 0
+    while True:
+        code, jt, jf, k = program[pc]
+        if code == 0x20:
+            accumulator = data[k]
+        elif code == 0x06:
+            return k
+        else:
+            taken = {0x15: accumulator == k, 0x35: accumulator >= k, 0x45: accumulator & k}[code]
+            pc += jt if taken else jf
+        pc += 1
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_the_seccomp_filter_blocks_processes_and_foreign_signals(machine):
+    from grader.sandbox import worker
+    numbers, arch = worker.SYSCALLS[machine], worker.AUDIT_ARCH[machine]
+    ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050001, 0x00050026
+    blocking = worker.seccomp_program(machine, own_pid=2, block_processes=True)
+    permissive = worker.seccomp_program(machine, own_pid=2, block_processes=False)
+    assert run_filter(blocking, arch, 0) == ALLOW                     # read (x86_64) / io_setup
+    assert run_filter(blocking, arch, numbers["clone"], worker.CLONE_THREAD | 0x100) == ALLOW
+    assert run_filter(blocking, arch, numbers["clone"], 0x11) == EPERM      # fork via clone
+    assert run_filter(permissive, arch, numbers["clone"], 0x11) == ALLOW
+    assert run_filter(blocking, arch, numbers["clone3"]) == ENOSYS
+    assert run_filter(blocking, arch, numbers["kill"], 2) == ALLOW
+    assert run_filter(permissive, arch, numbers["kill"], 1) == EPERM
+    assert run_filter(blocking, arch, numbers["tgkill"], 7) == EPERM
+    for name in worker.ALWAYS_DENIED:
+        assert run_filter(permissive, arch, numbers[name]) == EPERM, name
+    assert run_filter(blocking, arch + 1, 0) == EPERM                 # another ABI's syscalls
+    if machine == "x86_64":
+        assert run_filter(blocking, arch, numbers["fork"]) == EPERM
+        assert run_filter(blocking, arch, 0x40000000 | numbers["clone"]) == EPERM   # x32

@@ -71,7 +71,7 @@ class ReplyTooLarge(MalformedFrame):
     """A frame announcing more bytes than the reader accepts."""
 
 
-# ---- values ⇄ trees ------------------------------------------------------------------------------
+# ---- values ⇄ trees -----------------------------------------------------------------------------
 
 def to_tree(value, arrays: list, path: str = "value"):
     """The JSON tree for `value`, appending its arrays to `arrays`. Raises NotPlainData.
@@ -187,7 +187,7 @@ def _from_tree(node, arrays, used, depth, count):
     raise MalformedFrame("the value contains something that is not plain data")
 
 
-# ---- frames ----------------------------------------------------------------------------------------
+# ---- frames -------------------------------------------------------------------------------------
 
 def pack(header: dict, arrays: list) -> list:
     """The buffers of one frame (for os.writev): prefix, header, then each array's npy bytes.
@@ -323,43 +323,7 @@ def _npy_layout(head: bytes) -> tuple[tuple, bool, np.dtype, int]:
     return shape, fortran_order, dtype, len(head)
 
 
-# ---- non-blocking reading (the grader's side) ---------------------------------------------------
-
-class FrameReader:
-    """Reads frames from a non-blocking fd, one stage at a time, never past the current frame."""
-
-    def __init__(self, max_body: int):
-        self.max_body = max_body
-        self._start("prefix", PREFIX.size)
-
-    def _start(self, stage, size):
-        self.stage, self.buffer, self.filled = stage, bytearray(size), 0
-
-    def feed(self, fd: int):
-        """Read what is available; (header, arrays) once a frame is complete, else None."""
-        while True:
-            if self.filled < len(self.buffer):
-                try:
-                    got = os.readv(fd, [memoryview(self.buffer)[self.filled:]])
-                except BlockingIOError:
-                    return None
-                if got == 0:
-                    raise EOFError("the channel closed")
-                self.filled += got
-                continue
-            if self.stage == "prefix":
-                header_length, self.body_length = parse_prefix(bytes(self.buffer), self.max_body)
-                self._start("header", header_length)
-            elif self.stage == "header":
-                self.header = parse_header(bytes(self.buffer), self.body_length)
-                self._start("body", self.body_length)
-            else:
-                frame = self.header, unpack_arrays(self.header, self.buffer)
-                self._start("prefix", PREFIX.size)
-                return frame
-
-
-# ---- blocking I/O (the worker's side) ----------------------------------------------------------------
+# ---- blocking I/O (the worker's side) -----------------------------------------------------------
 
 def write_all(fd: int, buffers: list) -> None:
     """Write every buffer to `fd`, in order, however many calls the pipe needs."""

@@ -152,7 +152,7 @@ def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
         for path in python:
             if _inside(path, kit_root):
                 mounts.bind(path)
-    for path in hidden_packages():      # an installed (not editable) kit keeps them in site-packages
+    for path in hidden_packages():      # an installed (not editable) kit has them in site-packages
         mounts.hide(path)
     args += ["--proc", "/proc", "--dev", "/dev"]
     for path in ("/tmp", "/dev/shm"):
@@ -175,7 +175,8 @@ class _Mounts:
 
     def _parents(self, path: str) -> None:
         parent = os.path.dirname(path)
-        if parent in ("/", "") or parent in self.made or any(_inside(parent, b) for b in self.bound):
+        if parent in ("/", "") or parent in self.made or \
+                any(_inside(parent, bound) for bound in self.bound):
             return
         self._parents(parent)
         self.args += ["--perms", "0755", "--dir", parent]
@@ -214,7 +215,7 @@ def python_dirs() -> list[str]:
 
 
 def hidden_packages() -> list[str]:
-    """Folders of the packages a student must never read: the grader (its suites) and the reference."""
+    """Folders of the packages a student must never read: the grader (suites) and the reference."""
     folders = [str(HERE.parent)]
     spec = importlib.util.find_spec("reference")
     if spec and spec.submodule_search_locations:

@@ -6,12 +6,15 @@ student code runs it moves the channel's pipes out of the way, applies the resou
 root (when asked) and installs a seccomp filter that refuses new processes and signals to other
 processes. Then it answers frames: "load" (run the cells in one fresh module) and "call".
 
-Only the standard library and NumPy may be imported here.
+Only the standard library, NumPy and channel.py may be imported here. NumPy is imported before
+the limits are applied and root is dropped; it is trusted code, and the student's cells find it
+already loaded.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import linecache
 import os
@@ -21,12 +24,19 @@ import sys
 import traceback
 import types
 
+import numpy as np
+
+if __name__ == "__main__":
+    import channel                       # the worker: channel.py is mounted beside this script
+else:
+    from grader.sandbox import channel   # imported by the kit's own tests, never in the sandbox
+
 CHANNEL_FD_FLOOR = 100        # the pipes move above the fds student code usually gets
 MAX_TEXT = 4000               # characters of an exception message sent back
 MAX_TRACEBACK_FRAMES = 30
 
 
-# ---- known-good helpers that `substitutes` may put in place of the student's own -------------------
+# ---- known-good helpers that `substitutes` may put in place of the student's own ----------------
 
 def relu(Z):
     """max(Z, 0), element-wise; any shape."""
@@ -39,13 +49,15 @@ def relu_derivative(Z):
 
 
 def softmax_rows(Z):
-    """Z: (m, 10) logits, one sample per row → probabilities; max subtracted so exp cannot overflow."""
+    """Z: (m, 10) logits, a sample per row → (m, 10) probabilities; the max is subtracted first
+    so that exp cannot overflow."""
     exps = np.exp(Z - Z.max(axis=1, keepdims=True))
     return exps / exps.sum(axis=1, keepdims=True)
 
 
 def softmax_columns(Z):
-    """Z: (10, m) logits, one sample per column → probabilities; max subtracted per column."""
+    """Z: (10, m) logits, a sample per column → (10, m) probabilities; the max of each column is
+    subtracted first so that exp cannot overflow."""
     exps = np.exp(Z - Z.max(axis=0, keepdims=True))
     return exps / exps.sum(axis=0, keepdims=True)
 
@@ -54,12 +66,12 @@ KNOWN_GOOD = {"relu": relu, "relu_derivative": relu_derivative,
               "softmax_rows": softmax_rows, "softmax_columns": softmax_columns}
 
 
-# ---- confinement, before any student code ---------------------------------------------------------------
+# ---- confinement, before any student code -------------------------------------------------------
 
 def move_channel(fd_in: int, fd_out: int) -> tuple[int, int]:
     """Duplicate the pipes to high, close-on-exec fds and close the originals."""
-    import fcntl
-    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, CHANNEL_FD_FLOOR) for fd in (fd_in, fd_out))
+    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, CHANNEL_FD_FLOOR)
+                  for fd in (fd_in, fd_out))
     os.close(fd_in)
     os.close(fd_out)
     return moved
@@ -76,6 +88,8 @@ def apply_limits(config: dict) -> None:
     if config["die_with_parent"]:
         PR_SET_PDEATHSIG = 1
         prctl(PR_SET_PDEATHSIG, 9)
+        if os.getppid() == 1:          # the grader died before we asked to follow it
+            os._exit(1)
 
 
 def prctl(option: int, *args: int) -> int:
@@ -97,47 +111,57 @@ def drop_privileges(uid_gid) -> None:
         raise SystemExit("nnkit worker: could not drop privileges")
 
 
-# Syscall numbers; asm-generic (aarch64) has no fork/vfork, clone3 is clone's struct-based twin.
+# Syscall numbers from the kernel headers: asm/unistd_64.h (x86_64), asm-generic/unistd.h (aarch64,
+# which has no fork or vfork: libc forks with clone).
 SYSCALLS = {
-    "x86_64": dict(audit_arch=0xC000003E, clone=56, fork=57, vfork=58, kill=62, tgkill=234,
-                   clone3=435, denied=[101, 129, 200, 272, 297, 308, 310, 311, 424, 438]),
-    "aarch64": dict(audit_arch=0xC00000B7, clone=220, fork=None, vfork=None, kill=129, tgkill=131,
-                    clone3=435, denied=[117, 138, 130, 97, 240, 268, 270, 271, 424, 438]),
+    "x86_64": {"clone": 56, "fork": 57, "vfork": 58, "kill": 62, "ptrace": 101,
+               "rt_sigqueueinfo": 129, "tkill": 200, "tgkill": 234, "unshare": 272,
+               "rt_tgsigqueueinfo": 297, "setns": 308, "process_vm_readv": 310,
+               "process_vm_writev": 311, "pidfd_send_signal": 424, "clone3": 435,
+               "pidfd_getfd": 438},
+    "aarch64": {"unshare": 97, "ptrace": 117, "kill": 129, "tkill": 130, "tgkill": 131,
+                "rt_sigqueueinfo": 138, "clone": 220, "rt_tgsigqueueinfo": 240, "setns": 268,
+                "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_send_signal": 424,
+                "clone3": 435, "pidfd_getfd": 438},
 }
-# denied: ptrace, rt_sigqueueinfo, tkill, unshare, rt_tgsigqueueinfo, setns, process_vm_readv,
-# process_vm_writev, pidfd_send_signal, pidfd_getfd — nothing a NumPy exercise needs.
+AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+#: Reaching into or signalling other processes, or leaving the namespaces: no exercise needs it.
+ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "tkill",
+                 "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal", "unshare", "setns")
+CLONE_THREAD = 0x00010000
 
 
 def seccomp_program(machine: str, own_pid: int, block_processes: bool) -> list[tuple]:
-    """A classic-BPF seccomp filter as (code, jt, jf, k) tuples.
+    """A classic-BPF seccomp filter as (code, jt, jf, k) instructions.
 
-    Always: signals only to this process (kill/tgkill with our pid), no ptrace and friends.
-    With block_processes: fork, vfork and clone without CLONE_THREAD fail with EPERM (threads
-    still work); clone3 fails with ENOSYS so that libc falls back to clone, whose flags we can see.
+    Always: kill and tgkill only at this process, none of ALWAYS_DENIED (EPERM).
+    With block_processes: fork, vfork and clone without CLONE_THREAD fail with EPERM, so threads
+    still work; clone3 fails with ENOSYS, which makes libc fall back to clone, whose flags a
+    filter can see (clone3 passes them in memory).
     """
-    nr = SYSCALLS[machine]
-    LOAD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    LOAD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06   # classic BPF opcodes
     ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
     ARCH, NR, ARG0 = 4, 0, 16                                  # offsets in struct seccomp_data
+    numbers, deny = SYSCALLS[machine], (RET, 0, 0, EPERM)
 
-    def rule(number, block):
-        return [(JEQ, 0, len(block), number)] + block
-    deny = [(RET, 0, 0, EPERM)]
-    only_arg0 = lambda value, flag=False: [(LOAD, 0, 0, ARG0), ((JSET if flag else JEQ), 0, 1, value),
-                                           (RET, 0, 0, ALLOW), (RET, 0, 0, EPERM)]
-    program = [(LOAD, 0, 0, ARCH), (JEQ, 1, 0, nr["audit_arch"]), (RET, 0, 0, EPERM),
-               (LOAD, 0, 0, NR)]
-    if machine == "x86_64":                     # x32 syscalls carry this bit; refuse them all
-        program += [(JGE, 0, 1, 0x40000000), (RET, 0, 0, EPERM)]
-    for number in nr["denied"]:
-        program += rule(number, deny)
-    program += rule(nr["kill"], only_arg0(own_pid)) + rule(nr["tgkill"], only_arg0(own_pid))
+    def when(name: str, *block: tuple) -> list[tuple]:
+        """Run `block` (it ends in a RET) if the syscall is `name`; else skip over it."""
+        return [(JEQ, 0, len(block), numbers[name]), *block] if name in numbers else []
+
+    def allow_if_arg0(test: int, value: int) -> list[tuple]:
+        return [(LOAD, 0, 0, ARG0), (test, 0, 1, value), (RET, 0, 0, ALLOW), deny]
+
+    program = [(LOAD, 0, 0, ARCH), (JEQ, 1, 0, AUDIT_ARCH[machine]), deny, (LOAD, 0, 0, NR)]
+    if machine == "x86_64":                    # x32-ABI syscall numbers carry this bit
+        program += [(JGE, 0, 1, 0x40000000), deny]
+    for name in ALWAYS_DENIED:
+        program += when(name, deny)
+    program += when("kill", *allow_if_arg0(JEQ, own_pid))
+    program += when("tgkill", *allow_if_arg0(JEQ, own_pid))
     if block_processes:
-        for number in (nr["fork"], nr["vfork"]):
-            if number is not None:
-                program += rule(number, deny)
-        program += rule(nr["clone3"], [(RET, 0, 0, ENOSYS)])
-        program += rule(nr["clone"], only_arg0(0x00010000, flag=True))   # CLONE_THREAD
+        program += when("fork", deny) + when("vfork", deny)
+        program += when("clone3", (RET, 0, 0, ENOSYS))
+        program += when("clone", *allow_if_arg0(JSET, CLONE_THREAD))
     return program + [(RET, 0, 0, ALLOW)]
 
 
@@ -159,7 +183,7 @@ def install_seccomp(block_processes: bool) -> str:
     return "on"
 
 
-# ---- loading and calling ---------------------------------------------------------------------------------
+# ---- loading and calling ------------------------------------------------------------------------
 
 class Worker:
     """The submission's module and the channel back to the grader."""
@@ -205,7 +229,7 @@ class Worker:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             try:
                 exec(compile(source, filename, "exec", dont_inherit=True), self.module.__dict__)
-            except BaseException as error:  # noqa: B036 — a cell may raise anything, even SystemExit
+            except BaseException as error:  # noqa: B036 — a cell may even raise SystemExit
                 errors.append([index, one_line(error)])
         functions = sorted(name for name, value in self.module.__dict__.items()
                            if callable(value) and not name.startswith("__"))
@@ -307,7 +331,7 @@ def snapshot_inputs(inputs: dict) -> list[tuple]:
 
 def changed_inputs(inputs: dict, snapshot: list[tuple]) -> list[str]:
     """Paths of the arrays whose bytes, shape or dtype changed, and of dicts/lists whose members
-    were replaced, added or removed (NaNs compare by their bits, so an untouched NaN is unchanged)."""
+    were replaced, added or removed. Bits are compared, so an untouched NaN is unchanged."""
     changed = []
     for path, now, before in snapshot:
         if isinstance(before, np.ndarray):
@@ -348,9 +372,6 @@ def main(argv: list[str]) -> None:
     apply_limits(config)
     drop_privileges(config["drop_to"])
     os.chdir(config["cwd"])
-    global np, channel
-    import numpy as np
-    import channel
     assert set(KNOWN_GOOD) == set(channel.KNOWN_GOOD_HELPERS)
     del sys.path[0]  # this script's folder: the student has no business importing from it
     seccomp = install_seccomp(config["block_processes"])

@@ -1,0 +1,309 @@
+"""A live worker process and framed exchanges with it, each under a deadline (the grader's side).
+
+The worker is untrusted: nothing here ever blocks on it. Requests are written and replies read
+on non-blocking pipes driven by poll() with a deadline; its stdout/stderr are drained meanwhile
+into a capped buffer; replies are parsed stage by stage with every size checked (by `channel`)
+before anything is allocated. Stopping a worker kills its whole process group and waits until
+bubblewrap's PID namespace is gone, so nothing the student started outlives it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import subprocess
+import time
+import weakref
+from pathlib import Path
+
+from grader.sandbox import channel
+from grader.sandbox.launcher import Limits
+
+PIPE_BYTES = 1 << 20        # pipe capacity asked for: a ~1 MB array crosses in one write
+STARTUP_SECONDS = 60.0      # the worker importing NumPy; not the student's time
+
+SIGNAL_MEANINGS = {
+    signal.SIGKILL: "it was killed (SIGKILL), which usually means it ran out of memory",
+    signal.SIGXCPU: "it used up its CPU time",
+    signal.SIGSEGV: "it crashed with a segmentation fault",
+    signal.SIGABRT: "it aborted (SIGABRT)",
+    signal.SIGXFSZ: "it wrote a file larger than the limit",
+}
+
+
+class WorkerTimedOut(Exception):
+    """The deadline of an exchange passed."""
+
+
+class WorkerGone(Exception):
+    """The worker closed the channel: it exited or was killed."""
+
+
+class CapturedOutput:
+    """The first `limit` bytes of a stream, and how many bytes it had in all."""
+
+    def __init__(self, limit: int):
+        self.limit, self.data, self.total = limit, bytearray(), 0
+
+    def add(self, chunk) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.total > len(self.data):
+            text += (f"\n[output truncated: {self.total} bytes printed, "
+                     f"the first {self.limit} shown]")
+        return text
+
+
+class Connection:
+    """One live worker process, its three pipes, and exchanges with a deadline."""
+
+    def __init__(self, make_launch, limits: Limits, output: CapturedOutput):
+        """Start a worker; `make_launch(fd_in, fd_out)` builds its command. Waits for its hello."""
+        request_read, self.request_fd = os.pipe2(os.O_CLOEXEC)
+        self.reply_fd, reply_write = os.pipe2(os.O_CLOEXEC)
+        try:
+            launch = make_launch(request_read, reply_write)
+            self.proc = subprocess.Popen(
+                launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(request_read, reply_write), start_new_session=True)
+        except BaseException:
+            os.close(self.request_fd)
+            os.close(self.reply_fd)
+            raise
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self.bubblewrap = launch.bubblewrap
+        self.output_fd = self.proc.stdout.fileno()
+        self.limits, self.output, self.call_output = limits, CapturedOutput(8192), None
+        # bubblewrap's child is the init of the worker's PID namespace: once it is gone, so is
+        # every process the student could have started. Filled in once the worker said hello.
+        self.namespace_init: list[int] = []
+        self._stop = weakref.finalize(self, _stop_and_close, self.proc,
+                                      [self.request_fd, self.reply_fd], self.namespace_init)
+        for fd in (self.request_fd, self.reply_fd, self.output_fd):
+            os.set_blocking(fd, False)
+            try:
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            except (OSError, AttributeError):
+                pass   # a smaller pipe only costs speed
+        self.output_open = True
+        try:
+            self.hello, _ = self.exchange([], time.monotonic() + STARTUP_SECONDS)
+            if self.hello["kind"] != "hello":
+                raise channel.MalformedFrame(f"it said {self.hello['kind'][:50]!r} first")
+        except (WorkerTimedOut, WorkerGone, channel.MalformedFrame) as error:
+            status = self.stop(grace=1.0)
+            said = self.output.text().strip()[-2000:] or "nothing"
+            raise RuntimeError(f"the sandbox worker did not start ({type(error).__name__}, exit "
+                               f"status {status}); it said: {said}") from None
+        self.output = output   # from here on, what it prints is the student's
+        if self.bubblewrap:
+            self.namespace_init += _children(self.proc.pid)
+
+    @property
+    def alive(self) -> bool:
+        return self._stop.alive
+
+    def exchange(self, buffers: list, deadline: float, on_progress=None):
+        """Send one frame and return the reply's (header, arrays).
+
+        Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut at the
+        deadline, WorkerGone when the worker closes the channel, channel.MalformedFrame on garbage.
+        """
+        pending = [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
+        if pending:
+            self._check_quiet()
+        reader = FrameReader(self.limits.reply_bytes)
+        poller = select.poll()
+        poller.register(self.reply_fd, select.POLLIN)
+        if self.output_open:
+            poller.register(self.output_fd, select.POLLIN)
+        if pending:
+            poller.register(self.request_fd, select.POLLOUT)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerTimedOut()
+            for fd, events in poller.poll(max(1, int(remaining * 1000) + 1)):
+                if fd == self.output_fd:
+                    self._drain_output(poller)
+                elif fd == self.request_fd:
+                    pending = self._write(pending, events)
+                    if not pending:
+                        poller.unregister(self.request_fd)
+                else:
+                    try:
+                        frame = reader.feed(fd)
+                    except EOFError:
+                        raise WorkerGone() from None
+                    if frame is None:
+                        continue
+                    if pending:
+                        raise channel.MalformedFrame("the worker replied before it had the "
+                                                     "whole request")
+                    if frame[0]["kind"] == "loading" and on_progress:
+                        on_progress(frame[0])
+                        continue
+                    self._drain_output(poller)
+                    return frame
+
+    def _check_quiet(self) -> None:
+        """Between exchanges the worker must be silent: data now means something of the
+        student's (a thread, say) writes on the channel, and EOF that the worker died."""
+        if select.select([self.reply_fd], [], [], 0)[0]:
+            if not os.read(self.reply_fd, 1):
+                raise WorkerGone()
+            raise channel.MalformedFrame("the worker sent something nobody asked for")
+
+    def _write(self, pending: list, events: int) -> list:
+        if events & (select.POLLERR | select.POLLHUP):
+            raise WorkerGone()
+        try:
+            return channel.consume(pending, os.writev(self.request_fd, pending[:512]))
+        except BlockingIOError:
+            return pending
+        except BrokenPipeError:
+            raise WorkerGone() from None
+
+    def _drain_output(self, poller) -> None:
+        while self.output_open:
+            try:
+                chunk = os.read(self.output_fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self.output_open = False
+                if poller:
+                    poller.unregister(self.output_fd)
+                return
+            self.output.add(chunk)
+            if self.call_output is not None:
+                self.call_output.add(chunk)
+
+    def stop(self, grace: float = 0.0) -> int:
+        """Let the worker exit for up to `grace` s, then kill its process group; its exit status."""
+        if self.alive:
+            if grace:
+                _wait_without_reaping(self.proc, grace)
+            _kill_group(self.proc)
+            self._drain_output(None)    # the last words, e.g. why it could not start
+        self._stop()
+        return self.proc.returncode
+
+    def death(self) -> str:
+        """Why the worker ended, as a student reads it; it stops the worker if it still runs."""
+        status = self.stop(grace=2.0)
+        signum = -status if status < 0 else status - 128 if self.bubblewrap and status > 128 else 0
+        if status == channel.EXIT_OUT_OF_MEMORY:
+            return f"it ran out of memory (the limit is {size_text(self.limits.memory_bytes)})"
+        if signum:
+            try:
+                name = signal.Signals(signum).name
+            except ValueError:
+                name = f"signal {signum}"
+            return SIGNAL_MEANINGS.get(signum, f"it was killed by {name}")
+        return (f"it exited with status {status}; do not call os._exit() or exit() in the cells "
+                "the grader runs")
+
+
+class FrameReader:
+    """Reads frames from a non-blocking fd, one stage at a time, never past the current frame."""
+
+    def __init__(self, max_body: int):
+        self.max_body = max_body
+        self._start("prefix", channel.PREFIX.size)
+
+    def _start(self, stage, size):
+        self.stage, self.buffer, self.filled = stage, bytearray(size), 0
+
+    def feed(self, fd: int):
+        """Read what is available; (header, arrays) once a frame is complete, else None."""
+        while True:
+            if self.filled < len(self.buffer):
+                try:
+                    got = os.readv(fd, [memoryview(self.buffer)[self.filled:]])
+                except BlockingIOError:
+                    return None
+                if got == 0:
+                    raise EOFError("the channel closed")
+                self.filled += got
+                continue
+            if self.stage == "prefix":
+                header_length, self.body_length = channel.parse_prefix(bytes(self.buffer),
+                                                                       self.max_body)
+                self._start("header", header_length)
+            elif self.stage == "header":
+                self.header = channel.parse_header(bytes(self.buffer), self.body_length)
+                self._start("body", self.body_length)
+            else:
+                frame = self.header, channel.unpack_arrays(self.header, self.buffer)
+                self._start("prefix", channel.PREFIX.size)
+                return frame
+
+
+def _wait_without_reaping(proc: subprocess.Popen, seconds: float) -> None:
+    """Wait until `proc` exits, leaving it a zombie so its pid (and group id) cannot be reused."""
+    deadline = time.monotonic() + seconds
+    while proc.returncode is None and time.monotonic() < deadline:
+        try:
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.005)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _wait_until_gone(pids: list[int], seconds: float) -> None:
+    """Wait (a few ms, normally) until each of `pids` has exited: gone from /proc, or a zombie."""
+    deadline = time.monotonic() + seconds
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                break
+            if state in ("Z", "X"):
+                break
+            time.sleep(0.002)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the worker's process group (bubblewrap then takes its namespace down), reap it.
+
+    Killing before reaping matters: an unreaped leader keeps its pid, so the group id cannot
+    have been handed to someone else's processes."""
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+def _stop_and_close(proc: subprocess.Popen, fds: list[int], namespace_init: list[int]) -> None:
+    _kill_group(proc)
+    _wait_until_gone(namespace_init, seconds=2.0)
+    proc.stdout.close()
+    for fd in fds:
+        os.close(fd)
+
+
+def size_text(n: int) -> str:
+    return f"{n / (1 << 30):g} GiB" if n >= 1 << 30 else f"{n / (1 << 20):g} MiB"
