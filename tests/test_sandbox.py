@@ -434,6 +434,8 @@ def test_isolation_says_how_the_worker_is_contained(tmp_path, mode, monkeypatch)
         assert env["OPENBLAS_NUM_THREADS"] == "1" and env["PYTHONHASHSEED"] == "0"
         assert Path(student.call("where_am_i")).resolve() == (
             Path("/scratch") if mode == "bubblewrap" else student.scratch_dir)
+        # A session of its own and no terminal: it cannot type into the grader's (TIOCSTI).
+        assert student.call("terminal").startswith("OSError: [Errno 6]")
 
 
 def test_the_environment_variable_chooses_the_mode(tmp_path, monkeypatch):

@@ -66,8 +66,8 @@ class Connection:
 
     def __init__(self, make_launch, limits: Limits, output: CapturedOutput):
         """Start a worker; `make_launch(fd_in, fd_out)` builds its command. Waits for its hello."""
-        request_read, self.request_fd = os.pipe2(os.O_CLOEXEC)
-        self.reply_fd, reply_write = os.pipe2(os.O_CLOEXEC)
+        request_read, self.request_fd = os.pipe()     # not inheritable; pass_fds hands two over
+        self.reply_fd, reply_write = os.pipe()
         try:
             launch = make_launch(request_read, reply_write)
             self.proc = subprocess.Popen(
@@ -254,11 +254,14 @@ def _wait_without_reaping(proc: subprocess.Popen, seconds: float) -> None:
     """Wait until `proc` exits, leaving it a zombie so its pid (and group id) cannot be reused."""
     deadline = time.monotonic() + seconds
     while proc.returncode is None and time.monotonic() < deadline:
-        try:
-            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+        if not hasattr(os, "waitid"):       # macOS before Python 3.13: reaping is all there is
+            proc.poll()
+        else:
+            try:
+                if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                    return
+            except ChildProcessError:
                 return
-        except ChildProcessError:
-            return
         time.sleep(0.005)
 
 
@@ -294,6 +297,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        proc.kill()     # in case it left its group (it is still our unreaped child)
         proc.wait()
 
 

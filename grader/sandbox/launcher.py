@@ -14,7 +14,9 @@ limits, the seccomp filter, the scrubbed environment and the process group conta
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -77,7 +79,7 @@ def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
               "block_processes": limits.max_processes == 0}
     worker_dir = INSIDE_WORKER_DIR if bubblewrap else str(HERE)
     command = [sys.executable, "-s", "-B", f"{worker_dir}/worker.py", str(fd_in), str(fd_out),
-               _json(config)]
+               json.dumps(config, separators=(",", ":"))]
     if not bubblewrap:
         return Launch(command, worker_env(str(scratch_dir), str(scratch_dir)), str(scratch_dir),
                       False)
@@ -112,11 +114,6 @@ def tasks_of_user(uid: int) -> int:
     return count
 
 
-def _json(value) -> str:
-    import json
-    return json.dumps(value, separators=(",", ":"))
-
-
 def worker_env(home: str, tmp: str) -> dict[str, str]:
     """The worker's whole environment: nothing of the grader's is passed on."""
     return {
@@ -124,8 +121,8 @@ def worker_env(home: str, tmp: str) -> dict[str, str]:
         # One BLAS thread: many workers run side by side, and results do not depend on timing.
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
-        # glibc serves big blocks with fresh mmaps by default, so every ~1 MB array costs page
-        # faults; keeping them on the heap makes a round trip with arrays about 3x faster.
+        # glibc serves blocks over 128 KiB with fresh mmaps while several are alive, so each
+        # ~1 MB array costs page faults again; on the heap, copying one is ~10x faster.
         "MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20),
     }
 
@@ -202,6 +199,7 @@ class _Mounts:
         return True
 
 
+@functools.cache
 def python_dirs() -> list[str]:
     """The folders the interpreter and NumPy need, outside /usr, none inside another."""
     executable_prefix = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))
@@ -214,6 +212,7 @@ def python_dirs() -> list[str]:
                                              for other in kept)]
 
 
+@functools.cache
 def hidden_packages() -> list[str]:
     """Folders of the packages a student must never read: the grader (suites) and the reference."""
     folders = [str(HERE.parent)]

@@ -48,6 +48,7 @@ class StudentProcess:
         self.limits = limits
         self._bubblewrap, self.isolation = choose_isolation(
             isolation or os.environ.get(ISOLATION_ENV) or "auto")
+        self._plain_isolation = self.isolation
         self.load_errors: list[tuple[int, str]] = []
         self.functions: list[str] = []
         self._output = CapturedOutput(limits.output_bytes)
@@ -164,8 +165,8 @@ class StudentProcess:
     def _start(self) -> Connection | None:
         """A fresh worker with the cells loaded, or None with _load_failure set."""
         worker = Connection(self._launch, self.limits, self._output)
-        if not self._bubblewrap and worker.hello.get("seccomp") != "on":
-            self.isolation += f"; new processes are not blocked ({worker.hello.get('seccomp')})"
+        if not self._bubblewrap:
+            self.isolation = self._plain_isolation + _gaps(worker.hello)
         running = {"cell": None}
 
         def progress(header):
@@ -245,6 +246,17 @@ def _texts(reply: dict, key: str, limit: int = 1000) -> list[str]:
             not all(type(value) is str for value in values):
         raise channel.MalformedFrame(f"the reply's {key!r} is not a list of text")
     return [value[:300] for value in values]
+
+
+def _gaps(hello: dict) -> str:
+    """What a plain worker said it could not enforce, as a suffix for `isolation`."""
+    gaps = []
+    if hello.get("seccomp") != "on":
+        gaps.append(f"new processes are not blocked (seccomp {str(hello.get('seccomp'))[:80]})")
+    refused = hello.get("refused_limits")
+    if type(refused) is list and refused:
+        gaps.append("this system refused " + ", ".join(str(name)[:20] for name in refused[:8]))
+    return "".join(f"; {gap}" for gap in gaps)
 
 
 def _load_report(reply: dict) -> tuple[list[tuple[int, str]], list[str]]:

@@ -77,19 +77,25 @@ def move_channel(fd_in: int, fd_out: int) -> tuple[int, int]:
     return moved
 
 
-def apply_limits(config: dict) -> None:
-    """Lower the resource limits (never above a hard limit the grader itself runs under)."""
+def apply_limits(config: dict) -> list[str]:
+    """Lower the resource limits (never above a hard limit the grader itself runs under);
+    the names of those this system refused (macOS cannot limit RLIMIT_AS, for one)."""
+    refused = []
     for name, (soft, hard) in config["rlimits"].items():
         which = getattr(resource, name)
         ceiling = resource.getrlimit(which)[1]
         if ceiling != resource.RLIM_INFINITY:
             soft, hard = min(soft, ceiling), min(hard, ceiling)
-        resource.setrlimit(which, (soft, hard))
-    if config["die_with_parent"]:
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            refused.append(name)
+    if config["die_with_parent"] and sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
         prctl(PR_SET_PDEATHSIG, 9)
         if os.getppid() == 1:          # the grader died before we asked to follow it
             os._exit(1)
+    return refused
 
 
 def prctl(option: int, *args: int) -> int:
@@ -369,14 +375,15 @@ def _as_words(array: np.ndarray) -> np.ndarray:
 def main(argv: list[str]) -> None:
     fd_in, fd_out = move_channel(int(argv[1]), int(argv[2]))
     config = json.loads(argv[3])
-    apply_limits(config)
+    refused_limits = apply_limits(config)
     drop_privileges(config["drop_to"])
     os.chdir(config["cwd"])
     assert set(KNOWN_GOOD) == set(channel.KNOWN_GOOD_HELPERS)
     del sys.path[0]  # this script's folder: the student has no business importing from it
     seccomp = install_seccomp(config["block_processes"])
     worker = Worker(fd_in, fd_out)
-    worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp})
+    worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp,
+                 "refused_limits": refused_limits})
     try:
         worker.serve()
     except MemoryError:

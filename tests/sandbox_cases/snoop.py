@@ -64,3 +64,11 @@ def interfaces():
 def resource_limits():
     return {name: resource.getrlimit(getattr(resource, name))[0]
             for name in ("RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_CORE")}
+
+
+def terminal():
+    try:
+        open("/dev/tty", "rb").close()
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return "opened"
