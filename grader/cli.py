@@ -19,6 +19,7 @@ from typing import Iterator
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from grader.assignments import ASSIGNMENTS
 from grader.render import points, terminal, write_reports
@@ -104,6 +105,13 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError("--fail-under is a percentage between 0 and 100")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} is a file; give a folder for the reports")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the reports folder --out {args.out} "
+                         f"({error.strerror}); give a folder you can write to") from None
+    if not os.access(args.out, os.W_OK):
+        raise UsageError(f"cannot write into --out {args.out}; give a folder you can write to")
 
 
 def _say(message: str) -> None:
@@ -130,9 +138,9 @@ def batch_table(results: list[SubmissionResult]) -> Table:
         table.add_column(column, justify=justify)
     for result in results:
         notes = "; ".join(result.problems[:1])
-        table.add_row(result.submission, result.assignment or "?",
+        table.add_row(Text(result.submission), Text(result.assignment or "?"),
                       points(result.score, result.max_score), f"{result.percent:.0f}",
-                      notes[:60] + ("…" if len(notes) > 60 else ""))
+                      Text(notes[:60] + ("…" if len(notes) > 60 else "")))
     return table
 
 

@@ -99,6 +99,7 @@ class GradingSession:
         self.not_run = set(not_run)   # exercises not to run (their function is missing)
         self._outcomes: dict[str, CaseOutcome] = {}
         self._seconds: dict[str, float] = {}
+        self._timed_out: dict[str, str] = {}   # exercise → the message of its first timeout
 
     @property
     def outcomes(self) -> list[CaseOutcome]:
@@ -111,6 +112,14 @@ class GradingSession:
             items[:] = [item for item in items if exercise_of(item) not in self.not_run]
             config.hook.pytest_deselected(items=dropped)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        """Once an exercise's function has timed out, its other cases are not run: each would
+        wait out the call limit too, and together they would use up the submission's total time
+        and cost the other exercises their points."""
+        if exercise_of(item) in self._timed_out:
+            raise _NotRunAfterTimeout()
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = (yield).get_result()
@@ -120,13 +129,26 @@ class GradingSession:
         if earlier is not None and earlier.status != "passed":
             return  # a failed setup or call already says what went wrong
         if report.when == "call" or report.outcome != "passed":
-            status, message, feedback = classify(call.excinfo.value if call.excinfo else None)
+            exercise = exercise_of(item)
+            error = call.excinfo.value if call.excinfo else None
+            if isinstance(error, _NotRunAfterTimeout):
+                status, message, feedback = "timeout", (
+                    f"not run: an earlier check of {exercise} timed out "
+                    f"({self._timed_out[exercise]})"), None
+            else:
+                status, message, feedback = classify(error)
+            if status == "timeout":
+                self._timed_out.setdefault(exercise, message)
             self._outcomes[item.nodeid] = CaseOutcome(
-                exercise=exercise_of(item),
+                exercise=exercise,
                 check=getattr(item, "originalname", item.name).removeprefix("test_"),
                 case=item.callspec.id if hasattr(item, "callspec") else "",
                 status=status, message=message, feedback=feedback,
                 seconds=round(self._seconds[item.nodeid], 4))
+
+
+class _NotRunAfterTimeout(Exception):
+    """Raised in place of a case whose exercise already timed out (see pytest_runtest_setup)."""
 
 
 def exercise_of(item: pytest.Item) -> str:

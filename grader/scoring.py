@@ -9,6 +9,9 @@ Aggregation rules (all here, so renderers never compute a score):
   cases, timeout > error > failed: a function that never returns or raises hides whether it would
   have been right, so that is what the student must fix first;
 - its message and feedback are those of its first case that did not pass;
+- once a case of an exercise times out, the exercise's other cases are not run and count as
+  timeouts (see grader.plugin): an endless loop costs one call limit and its own exercise, not the
+  submission's whole time budget and every exercise after it;
 - an exercise whose function the submission does not define is not run: each of its checks fails
   with why the function is missing;
 - a check in the rubric that produced no outcome (a broken suite) is an `error` worth nothing and

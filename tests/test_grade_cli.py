@@ -121,6 +121,7 @@ def test_graded_submissions_exit_0_whatever_their_score(tmp_path):
     ([".", "--jobs", "0"], "grade: --jobs must be at least 1"),
     ([".", "--fail-under", "120"], "grade: --fail-under is a percentage between 0 and 100"),
     ([".", "--jobs", "many"], "grade: argument --jobs: invalid int value: 'many'"),
+    ([".", "--out", __file__], f"grade: --out {__file__} is a file; give a folder"),
 ])
 def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     assert main(args) == 2
@@ -167,3 +168,33 @@ def test_outcomes_name_only_student_facing_text():
     assert classify(AssertionError(secret)) == (
         "failed", "the check could not complete: AssertionError", None)
     assert classify(KeyError(secret)) == ("error", "the check could not complete: KeyError", None)
+
+
+def test_after_a_timeout_the_exercise_stops_calling_that_function():
+    """One endless loop costs its own exercise, not the submission's whole time budget."""
+    import reference
+    from fake_student import FakeMnist, FakeStudent
+    from grader.plugin import GradingSession
+    from grader.sandbox import StudentTimeout
+    from grader.scoring import run_suites
+
+    calls = []
+
+    def relu(Z):
+        calls.append(Z.shape)
+        raise StudentTimeout("`relu` did not return within 10 s")
+
+    functions = {name: getattr(reference, name) for name in
+                 ("relu_derivative", "softmax", "cross_entropy", "init_params", "forward",
+                  "backprop", "update")}
+    session = GradingSession(FakeStudent.from_functions({**functions, "relu": relu}),
+                             ASSIGNMENTS["mnist_mlp"], FakeMnist(error="not needed here"),
+                             not_run={"mnist_accuracy"})
+    run_suites(session)
+    relu_cases = [outcome for outcome in session.outcomes if outcome.exercise == "relu"]
+    assert len(calls) == 1 and len(relu_cases) > 1
+    assert {outcome.status for outcome in relu_cases} == {"timeout"}
+    assert relu_cases[1].message == ("not run: an earlier check of relu timed out "
+                                     "(`relu` did not return within 10 s)")
+    others = [outcome for outcome in session.outcomes if outcome.exercise != "relu"]
+    assert others and {outcome.status for outcome in others} == {"passed"}
