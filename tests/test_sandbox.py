@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import channel
 from grader.sandbox import (Limits, MissingFunction, StudentCrashed, StudentProcess, StudentRaised,
-                            StudentTimeout, UnsafeReply)
+                            StudentTimeout, UnsafeReply, channel)
 from grader.sandbox.launcher import SANDBOX_USER, tasks_of_user
 from grader.sandbox.process import bubblewrap_problem
 

@@ -14,11 +14,15 @@ A value ("tree") inside a header is JSON, with the three kinds JSON lacks wrappe
 object: dict → {"d": {key: tree}}, tuple → {"t": [tree, ...]}, array → {"a": blob index}.
 A bare JSON object therefore never is a value. Floats round-trip exactly, NaN and ±inf included.
 
+A blob holds exactly the bytes `np.save(allow_pickle=False)` writes: NumPy's own header writer,
+then the data straight from the array's memory (no copy for contiguous arrays).
+
 Decoding assumes the other side is hostile: sizes are checked before anything is allocated, trees
-are bounded in depth and size, and arrays are rebuilt from their raw bytes only for plain numeric
-dtypes. `np.load` is not used because it copies the data three times; the header is parsed by
-NumPy's own `read_array_header_*` (a literal parser, never unpickling) and the data is viewed in
-place, which is what `np.load(allow_pickle=False)` would accept minus object and structured dtypes.
+are bounded in depth and size, and arrays are rebuilt only for plain numeric and bool dtypes.
+`np.load` is not called because it copies the data two or three times; instead the .npy header is
+parsed by NumPy's own `read_array_header_*` (a literal parser that never unpickles) and the data
+is viewed in place: what `np.load(allow_pickle=False)` accepts, minus object, structured and
+string dtypes.
 """
 
 from __future__ import annotations

@@ -122,7 +122,8 @@ def worker_env(home: str, tmp: str) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
         # glibc serves blocks over 128 KiB with fresh mmaps while several are alive, so each
-        # ~1 MB array costs page faults again; on the heap, copying one is ~10x faster.
+        # ~1 MB array costs page faults again; kept on the heap, call_detailed's copies of the
+        # arguments take half the time (measured: 1.9 → 0.9 ms for a 0.6 MB training call).
         "MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20),
     }
 

@@ -167,13 +167,15 @@ class StudentProcess:
         worker = Connection(self._launch, self.limits, self._output)
         if not self._bubblewrap:
             self.isolation = self._plain_isolation + _gaps(worker.hello)
-        running = {"cell": None}
+        running = {"cell": None}      # the cell being loaded, from the worker's progress frames
 
         def progress(header):
             if type(header.get("cell")) is int:
                 running["cell"] = header["cell"]
+
+        def where() -> str:
+            return "" if running["cell"] is None else f" (cell {running['cell']} was running)"
         request = channel.pack({"kind": "load", "cells": self.cells}, [])
-        where = lambda: "" if running["cell"] is None else f" (cell {running['cell']} was running)"
         try:
             reply, _ = self._exchange(worker, request, self.limits.load_seconds, progress)
             errors, functions = _load_report(reply)
