@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _check_options(args)
         submissions = find_submissions(args.paths, args.assignment)
+        _prepare_out(args.out)
     except UsageError as error:
         _say(f"grade: {error}")
         return 2
@@ -105,13 +106,16 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError("--fail-under is a percentage between 0 and 100")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} is a file; give a folder for the reports")
+
+
+def _prepare_out(out: Path) -> None:
     try:
-        args.out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UsageError(f"cannot create the reports folder --out {args.out} "
-                         f"({error.strerror}); give a folder you can write to") from None
-    if not os.access(args.out, os.W_OK):
-        raise UsageError(f"cannot write into --out {args.out}; give a folder you can write to")
+        raise UsageError(f"cannot create the reports folder --out {out} ({error.strerror}); "
+                         "give a folder you can write to") from None
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"cannot write into --out {out}; give a folder you can write to")
 
 
 def _say(message: str) -> None:

@@ -139,11 +139,15 @@ def _known() -> str:
 
 
 def _with_unique_names(submissions: list[Submission]) -> list[Submission]:
-    """Make names safe as folder names and unique: `alice`, `alice-2`, ..."""
+    """Names safe as folder names and unique in the batch: a name given twice is qualified by its
+    parent folder (`mnist_mlp-correct`, `mnist_mlp_columns-correct`), then numbered if need be."""
+    bases = [_safe(submission.name) for submission in submissions]
+    repeated = {base for base in bases if bases.count(base) > 1}
     seen: set[str] = set()
     unique = []
-    for submission in submissions:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", submission.name).strip("._") or "submission"
+    for submission, base in zip(submissions, bases):
+        if base in repeated:
+            base = _safe(f"{submission.path.resolve().parent.name}-{base}")
         name, count = base, 1
         while name in seen:
             count += 1
@@ -151,3 +155,7 @@ def _with_unique_names(submissions: list[Submission]) -> list[Submission]:
         seen.add(name)
         unique.append(replace(submission, name=name))
     return unique
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"

@@ -97,10 +97,13 @@ def test_a_file_of_another_kind_is_a_problem(tmp_path):
 
 
 def test_names_are_unique_and_safe_as_folder_names(tmp_path):
-    first = write_notebook(tmp_path / "x" / "jo <b>" / "mnist_mlp.ipynb")
-    second = write_notebook(tmp_path / "y" / "jo <b>" / "mnist_mlp.ipynb")
-    names = [s.name for s in find_submissions([first.parent, second.parent])]
-    assert names == ["jo_b", "jo_b-2"]
+    first = write_notebook(tmp_path / "rows" / "jo <b>" / "mnist_mlp.ipynb")
+    second = write_notebook(tmp_path / "columns" / "jo <b>" / "mnist_mlp.ipynb")
+    third = write_notebook(tmp_path / "columns" / "jo <b>" / "mnist_mlp.ipynb")
+    alone = write_notebook(tmp_path / "x" / "../..hidden" / "mnist_mlp.ipynb")
+    names = [s.name for s in find_submissions([first.parent, second.parent, third.parent,
+                                               alone.parent])]
+    assert names == ["rows-jo_b", "columns-jo_b", "columns-jo_b-2", "hidden"]
 
 
 def test_a_missing_path_is_a_usage_error(tmp_path):

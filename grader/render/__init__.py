@@ -39,15 +39,15 @@ def feedback_items(feedback: dict | None) -> list[tuple[str, str]]:
 
 
 def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
-    """The checks that lost points, consecutive ones with the same message and no details
-    grouped (an exercise whose function is missing says so once, not once per check)."""
+    """The checks that lost points; consecutive ones that failed the same way (status, message
+    and details) are grouped, so a missing function or a stub says so once, not once per check."""
     groups: list[list[CheckResult]] = []
     for check in checks:
         if check.passed:
             continue
         previous = groups[-1][-1] if groups else None
-        if (previous is not None and not check.feedback and not previous.feedback
-                and check.message == previous.message and check.status == previous.status):
+        if previous is not None and (check.status, check.message, check.feedback) == (
+                previous.status, previous.message, previous.feedback):
             groups[-1].append(check)
         else:
             groups.append([check])

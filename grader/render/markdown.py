@@ -68,7 +68,7 @@ def _check(group: list[CheckResult]) -> list[str]:
         else:
             lines += [f"**{label}:**", "", *code_block(value), ""]
     others = [case for case in check.cases if case.status != "passed"][1:]
-    if others:
+    if others and len(group) == 1:
         ids = ", ".join(f"`{case.id}`" if case.id else "(unnamed)" for case in others[:8])
         lines += [f"Also did not pass: {ids}{' …' if len(others) > 8 else ''}", ""]
     return lines
