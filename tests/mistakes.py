@@ -1,8 +1,11 @@
-"""A correct student solution in each notation, and the classic mistakes as edits of it.
+"""A correct student solution in each notation, the classic mistakes as edits of it, and other
+correct ways of writing it.
 
 Each `Mistake` names the exercise that must catch it and a phrase its hint must contain; its
 edits are (old, new) text replacements, per notation or for both, each `old` occurring exactly
 once in the solution — so every variant is a small, readable diff of a working submission.
+`CORRECT_VARIANTS` are diffs that must still get every point: the suites may not fail a correct
+student for writing it another way.
 """
 
 from __future__ import annotations
@@ -121,12 +124,30 @@ class Mistake:
 
     def source(self, notation: str) -> str:
         """The solution in `notation` with this mistake made."""
-        source = SOLUTIONS[notation]
-        for old, new in [*self.both, *(self.rows if notation == "rows" else self.columns)]:
-            if source.count(old) != 1:
-                raise ValueError(f"{self.name}: {old!r} occurs {source.count(old)} times")
-            source = source.replace(old, new)
-        return source
+        return edited(notation, self.name, self.both, self.rows, self.columns)
+
+
+@dataclass(frozen=True)
+class CorrectVariant:
+    """Another correct way to write some of the functions: it must get every point too."""
+
+    name: str
+    both: Edits = ()
+    rows: Edits = ()
+    columns: Edits = ()
+
+    def source(self, notation: str) -> str:
+        return edited(notation, self.name, self.both, self.rows, self.columns)
+
+
+def edited(notation: str, name: str, both: Edits, rows: Edits, columns: Edits) -> str:
+    """The solution in `notation` with the edits made; each `old` must occur exactly once."""
+    source = SOLUTIONS[notation]
+    for old, new in [*both, *(rows if notation == "rows" else columns)]:
+        if source.count(old) != 1:
+            raise ValueError(f"{name}: {old!r} occurs {source.count(old)} times")
+        source = source.replace(old, new)
+    return source
 
 
 IN_PLACE_UPDATE = '''    for key in params:
@@ -190,4 +211,64 @@ MISTAKES = [
                    IN_PLACE_UPDATE)]),
     Mistake("update_without_lr", "update", "learning rate",
             both=[('params[key] - lr * grads', 'params[key] - grads')]),
+]
+
+
+LOOPED_UPDATE = '''    new = {}
+    for key in params:
+        new[key] = params[key] - lr * grads["d" + key]
+    return new'''
+
+COPIED_UPDATE = '''    import copy
+    new = copy.deepcopy(params)
+    for key in new:
+        new[key] -= lr * grads["d" + key]
+    return new'''
+
+CORRECT_VARIANTS = [
+    CorrectVariant(
+        "masks_epsilon_global_seed_dot_mean_loop",
+        both=[("    return np.maximum(Z, 0)", "    return Z * (Z > 0)"),
+              ("    return (Z > 0).astype(Z.dtype)", "    return Z > 0"),
+              ("    rng = np.random.default_rng(seed)", "    np.random.seed(seed)"),
+              ('{"Z1": Z1, "A1"', '{"X": X, "Z1": Z1, "A1"'),
+              ('    return {key: params[key] - lr * grads["d" + key] for key in params}',
+               LOOPED_UPDATE)],
+        rows=[("    return float(-np.sum(Y * np.log(np.clip(A, 1e-12, 1.0))) / m)",
+               "    return -np.mean(np.sum(Y * np.log(A + 1e-8), axis=1))"),
+              ("rng.standard_normal((n_input, n_hidden))", "np.random.randn(n_input, n_hidden)"),
+              ("rng.standard_normal((n_hidden, n_output))", "np.random.randn(n_hidden, n_output)"),
+              ('    Z1 = X @ params["W1"] + params["b1"]',
+               '    Z1 = np.dot(X, params["W1"]) + params["b1"]'),
+              ("np.sum(dZ2, axis=0, keepdims=True) / m", "np.mean(dZ2, axis=0, keepdims=True)")],
+        columns=[("    return float(-np.sum(Y * np.log(np.clip(A, 1e-12, 1.0))) / m)",
+                  "    return -np.mean(np.sum(Y * np.log(A + 1e-8), axis=0))"),
+                 ("rng.standard_normal((n_hidden, n_input))", "np.random.randn(n_hidden, n_input)"),
+                 ("rng.standard_normal((n_output, n_hidden))",
+                  "np.random.randn(n_output, n_hidden)"),
+                 ('    Z1 = params["W1"] @ X + params["b1"]',
+                  '    Z1 = np.dot(params["W1"], X) + params["b1"]'),
+                 ("np.sum(dZ2, axis=1, keepdims=True) / m",
+                  "np.mean(dZ2, axis=1, keepdims=True)")]),
+    CorrectVariant(
+        "where_int_mask_true_class_uniform_copy",
+        both=[("    return np.maximum(Z, 0)", "    return np.where(Z > 0, Z, 0.0)"),
+              ("    return (Z > 0).astype(Z.dtype)", "    return np.where(Z > 0, 1, 0)"),
+              ("    return float(-np.sum(Y * np.log(np.clip(A, 1e-12, 1.0))) / m)",
+               "    return -np.log(np.clip(A[Y == 1], 1e-12, None)).mean()"),
+              # uniform on [−a, a] has std a / √3: a = sqrt(6 / fan_in) is He's std
+              ("* np.sqrt(2 / n_input)", "* np.sqrt(6 / n_input)"),
+              ("* np.sqrt(2 / n_hidden)", "* np.sqrt(6 / n_hidden)"),
+              ('    return {key: params[key] - lr * grads["d" + key] for key in params}',
+               COPIED_UPDATE)],
+        rows=[("rng.standard_normal((n_input, n_hidden))",
+               "rng.uniform(-1, 1, (n_input, n_hidden))"),
+              ("rng.standard_normal((n_hidden, n_output))",
+               "rng.uniform(-1, 1, (n_hidden, n_output))")],
+        columns=[("rng.standard_normal((n_hidden, n_input))",
+                  "rng.uniform(-1, 1, (n_hidden, n_input))"),
+                 ("rng.standard_normal((n_output, n_hidden))",
+                  "rng.uniform(-1, 1, (n_output, n_hidden))"),
+                 ("Z - Z.max(axis=0, keepdims=True)", "Z - Z.max(axis=0)"),
+                 ("exps / exps.sum(axis=0, keepdims=True)", "exps / exps.sum(axis=0)")]),
 ]

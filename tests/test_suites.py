@@ -24,7 +24,7 @@ from grader.assignments import ASSIGNMENTS
 from grader.expect import expect_array, expect_float, expect_not_mutated
 from grader.feedback import Feedback
 from grader.sandbox import CallOutcome
-from mistakes import MISTAKES, SOLUTIONS
+from mistakes import CORRECT_VARIANTS, MISTAKES, SOLUTIONS
 
 SUITES = Path(__file__).resolve().parents[1] / "grader" / "suites"
 ASSIGNMENT = {"rows": ASSIGNMENTS["mnist_mlp"], "columns": ASSIGNMENTS["mnist_mlp_columns"]}
@@ -61,6 +61,15 @@ def test_a_correct_submission_passes_every_check(notation, who):
     ran = {(o.exercise, o.check) for o in outcomes}
     table = rubric.load()
     assert ran == {(exercise, check) for exercise in GRADED for check in table.checks(exercise)}
+
+
+@pytest.mark.parametrize("variant", CORRECT_VARIANTS, ids=lambda variant: variant.name)
+@pytest.mark.parametrize("notation", NOTATIONS)
+def test_another_correct_way_of_writing_it_passes_too(notation, variant):
+    outcomes = run_suites(FakeStudent.from_source(variant.source(notation)), ASSIGNMENT[notation],
+                          exercises=GRADED)
+    assert [(o.exercise, o.check, o.case, o.message) for o in outcomes
+            if o.status != "passed"] == []
 
 
 # ---- each classic mistake costs points in its own exercise, with a hint naming it ----------------

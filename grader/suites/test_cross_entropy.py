@@ -15,8 +15,12 @@ from grader.feedback import show_inputs
 
 
 def batch(notation, rng, m):
-    """Probabilities A (softmax of random logits) and one-hot Y for m samples, in the notation."""
-    rows_A = reference.softmax(rng.normal(0, 2, size=(m, 10)))
+    """Probabilities A (softmax of random logits) and one-hot Y for m samples, in the notation.
+
+    With logits ~ N(0, 1) every probability stays above ~1e-3, so clipping or adding an epsilon
+    up to 1e-7 (all common, all correct) changes the loss by less than the tolerance, 1e-4.
+    """
+    rows_A = reference.softmax(rng.normal(0, 1, size=(m, 10)))
     rows_Y = reference.one_hot(rng.integers(0, 10, size=m), dtype=np.float64)
     return notation.from_rows(rows_A), notation.from_rows(rows_Y)
 
@@ -81,7 +85,7 @@ def test_zero_probabilities(student, notation, ref, rng):
 def check_against_reference(student, notation, ref, A, Y):
     expected = ref.cross_entropy(A, Y)
     expect_close_float(student.call("cross_entropy", A, Y), expected, what="cross_entropy(A, Y)",
-                       input=show_inputs(A=A, Y=Y), rtol=1e-6,
+                       input=show_inputs(A=A, Y=Y), rtol=1e-4,
                        diagnose=partial(diagnose.cross_entropy_mistakes, A=A, Y=Y,
                                         expected=expected, notation=notation))
 
