@@ -35,7 +35,7 @@ code { background: #f6f8fa; border-radius: 4px; padding: 0 .25rem; font-size: 13
 pre { background: #f6f8fa; border-radius: 6px; padding: .5rem .7rem; overflow-x: auto;
       white-space: pre-wrap; word-break: break-word; margin: 0; font-size: 13px; }
 .hint { background: #fff8c5; border-radius: 6px; padding: .4rem .7rem; }
-ul.problems li { color: #cf222e; } footer { color: #59636e; font-size: 13px; margin-top: 2rem; }
+ul.problems li { color: #cf222e; } summary { cursor: pointer; color: #59636e; } footer { color: #59636e; font-size: 13px; margin-top: 2rem; }
 """
 
 
@@ -109,8 +109,11 @@ def _skipped(result: SubmissionResult) -> str:
         return ""
     items = "".join(f"<li>{escape(item.where)}: {_lines(item.summary)}</li>"
                     for item in result.skipped)
+    count = len(result.skipped)
     return ("<h2>Not run when grading</h2>\n<p>Grading runs only your imports, definitions and "
-            f"constants; these top-level statements were skipped:</p>\n<ul>{items}</ul>")
+            "constants, so training loops, plots and self-checks are left out.</p>\n"
+            f"<details><summary>{count} top-level statement{'s' if count != 1 else ''} "
+            f"skipped</summary>\n<ul>{items}</ul>\n</details>")
 
 
 def _output(result: SubmissionResult) -> str:

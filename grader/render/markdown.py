@@ -77,11 +77,14 @@ def _check(group: list[CheckResult]) -> list[str]:
 def _skipped(result: SubmissionResult) -> list[str]:
     if not result.skipped:
         return []
+    count = len(result.skipped)
     lines = ["## Not run when grading", "",
-             "Grading runs only your imports, definitions and constants; these top-level "
-             "statements were skipped:", ""]
+             "Grading runs only your imports, definitions and constants, so training loops, "
+             "plots and self-checks are left out.", "",
+             f"<details><summary>{count} top-level statement{'s' if count != 1 else ''} "
+             "skipped</summary>", ""]
     lines += [f"- {item.where}: {prose(item.summary)}" for item in result.skipped]
-    return lines + [""]
+    return lines + ["", "</details>", ""]
 
 
 def text(value: str) -> str:
