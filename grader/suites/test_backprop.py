@@ -53,7 +53,6 @@ class Run:
     grads: dict        # the student's dW1, db1, dW2, db2
     expected: dict     # the reference's
     diagnoses: dict    # gradient name → a got → hint callable
-    cache: dict        # the reference's cache the student received
     shown: str         # the inputs, printed small
 
 
@@ -73,7 +72,7 @@ def run_backprop(student, notation, ref, case, substitutes) -> Run:
         grads, what="backprop(X, Y, params, cache)", input=shown, diagnose=diagnoses,
         shapes={"d" + name: case.params[name].shape for name in PARAM_NAMES},
         dims={"d" + name: notation.shape(rows_dims[name]) for name in PARAM_NAMES})
-    return Run(grads, expected, diagnoses, cache, shown)
+    return Run(grads, expected, diagnoses, shown)
 
 
 @pytest.mark.parametrize("sizes", CASES, ids=case_id)
@@ -102,7 +101,7 @@ def test_gradient_check_own_loss(student, notation, ref, network_case, rng, forw
     reference's loss for this case — so this check always checks backprop, and a mistake in
     forward or cross_entropy costs points only in those exercises.
     """
-    case = kink_free_case(network_case, ref, notation, *sizes)
+    case = kink_free_case(network_case, ref, *sizes)
     own_loss = StudentLoss(student, ref, case, forward_substitutes)
     reason = own_loss.disagreement()
     if reason is None:
@@ -121,7 +120,7 @@ def test_gradient_check_own_loss(student, notation, ref, network_case, rng, forw
 def test_gradient_check_reference_loss(student, notation, ref, network_case, rng,
                                        backprop_substitutes, sizes):
     """Your gradients agree with finite differences of the reference's cross_entropy ∘ forward."""
-    case = kink_free_case(network_case, ref, notation, *sizes)
+    case = kink_free_case(network_case, ref, *sizes)
     check_gradients(student, notation, ref, case, rng, reference_loss(ref, case),
                     REFERENCE_LOSS_SAMPLES, backprop_substitutes, source="the reference's loss")
 
@@ -138,7 +137,7 @@ def test_no_mutation(student, notation, ref, network_case, backprop_substitutes)
 
 # ---- gradient checking ---------------------------------------------------------------------------
 
-def kink_free_case(network_case, ref, notation, m, h):
+def kink_free_case(network_case, ref, m, h):
     """A case whose pre-activations Z1 all stay KINK_MARGIN away from 0 (see KINK_MARGIN)."""
     for _ in range(100):
         case = network_case(m, h)
