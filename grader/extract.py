@@ -275,15 +275,14 @@ def _decide_import(statement: ast.Import | ast.ImportFrom, scope: _Scope):
 
 
 def _decide_assignment(statement: ast.Assign | ast.AnnAssign, scope: _Scope):
-    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-    if not all(_is_name_target(target) for target in targets):
+    if None in (_target_names(target) for target in _targets(statement)):
         return None, "assigns into an existing object"
     # An annotation is evaluated too, so it must be as harmless as the value.
     evaluated = [statement.value, getattr(statement, "annotation", None)]
     reason = next(filter(None, (_why_not_constant(node, scope) for node in evaluated if node)), None)
     if reason:
         return None, reason
-    scope.bound.update(name for target in targets for name in _target_names(target))
+    scope.bound.update(_bound_names(statement))
     return None, None
 
 
@@ -326,21 +325,20 @@ def _dotted(node: ast.expr, scope: _Scope) -> str:
     return ".".join([root] + parts[::-1])
 
 
-def _target_names(target: ast.expr) -> list[str]:
+def _targets(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+
+
+def _target_names(target: ast.expr) -> list[str] | None:
+    """The names a target binds, or None when it assigns into an object (`x[0] = `, `x.a = `)."""
     if isinstance(target, ast.Name):
         return [target.id]
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _target_names(element)]
-    return []
-
-
-def _is_name_target(target: ast.expr) -> bool:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return all(_is_name_target(element) for element in target.elts)
-    return isinstance(target, ast.Name) or (isinstance(target, ast.Starred)
-                                            and _is_name_target(target.value))
+        parts = [_target_names(element) for element in target.elts]
+        return None if None in parts else [name for part in parts for name in part]
+    return None
 
 
 def _only_imports(statement: ast.Try) -> bool:
@@ -350,12 +348,11 @@ def _only_imports(statement: ast.Try) -> bool:
 
 
 def _bound_names(statement: ast.stmt) -> list[str]:
+    """The names a kept definition or assignment binds (imports are tracked by _decide_import)."""
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [statement.name]
-    if isinstance(statement, ast.Assign):
-        return [name for target in statement.targets for name in _target_names(target)]
-    if isinstance(statement, ast.AnnAssign):
-        return _target_names(statement.target)
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return [name for target in _targets(statement) for name in _target_names(target) or []]
     return []
 
 
