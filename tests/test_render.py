@@ -85,6 +85,8 @@ def test_markdown_escapes_student_text():
     output = text[text.index("## What your code printed"):]
     fence = re.search(r"^(`{4,})text$", output, re.MULTILINE).group(1)  # outgrows the ``` inside
     assert f"{fence}text\n{HOSTILE}\n{fence}" in output
+    # No quote block, link or table cell can be smuggled into prose either.
+    assert markdown.prose("> [x](http://e) | y\n<b>") == "\\> \\[x](http://e) \\| y  \n&lt;b>"
 
 
 def test_html_is_self_contained_and_escapes_everything():
@@ -154,4 +156,4 @@ def test_code_spans_in_prose_stay_code_and_stay_escaped():
     assert "<code>print(&#x27;&lt;img src=x&gt;&#x27;)</code> (a call) &lt;b&gt;" in page
     text = markdown.render(result)
     # Inside a code span nothing is interpreted; outside it, HTML is escaped.
-    assert "- cell 1, line 1: `print('<img src=x>')` (a call) &lt;b&gt;" in text
+    assert "- cell 1, line 1: `print('<img src=x>')` (a call) &lt;b>" in text

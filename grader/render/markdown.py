@@ -13,8 +13,9 @@ from grader.render import failing_groups, feedback_items, group_points, group_ti
 from grader.results import CheckResult, SubmissionResult
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️"}
-#: Enough to stop code spans, emphasis, links and table cells; `_` inside words is inert.
-_SPECIAL = re.compile(r"([\\`*\[\]|])")
+#: Enough to stop code spans, emphasis, links (`[` suffices) and table cells; `_` inside words
+#: is inert.
+_SPECIAL = re.compile(r"([\\`*\[|])")
 
 
 def render(result: SubmissionResult) -> str:
@@ -88,9 +89,10 @@ def _skipped(result: SubmissionResult) -> list[str]:
 
 
 def text(value: str) -> str:
-    """One line of prose, safe in Markdown: HTML characters as entities, syntax escaped."""
-    value = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    """One line of prose, safe in Markdown: no HTML tag can open (`<` becomes an entity), no
+    quote block can start, Markdown syntax is escaped."""
+    value = _SPECIAL.sub(r"\\\1", str(value).replace("<", "&lt;")).replace("\n", " ")
+    return "\\" + value if value.startswith(">") else value
 
 
 def prose(value: str) -> str:
