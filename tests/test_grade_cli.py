@@ -200,3 +200,18 @@ def test_after_a_timeout_the_exercise_stops_calling_that_function():
                                      "(`relu` did not return within 10 s)")
     others = [outcome for outcome in session.outcomes if outcome.exercise != "relu"]
     assert others and {outcome.status for outcome in others} == {"passed"}
+
+
+def test_a_bug_in_the_grader_still_gives_a_report(monkeypatch, capsys):
+    from grader import cli, scoring
+    from grader.submission import read_submission
+
+    def broken_grade(submission):
+        raise KeyError("/work/main/grader/suites/secret.py")
+    monkeypatch.setattr(scoring, "grade", broken_grade)
+    result = cli.grade_safely(read_submission(BROKEN / "mnist_mlp.ipynb"))
+    assert result.score == 0 and result.max_score == 100
+    assert result.problems == ["the grader failed (KeyError) while grading this submission; this "
+                               "is a problem of the grader, not of your work: tell your instructor"]
+    assert {check.status for check in result.checks} == {"error"}
+    assert "Traceback" in capsys.readouterr().err   # for the instructor, not in the report
