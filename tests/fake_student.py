@@ -41,7 +41,6 @@ class FakeStudent:
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
-        self.calls: dict[str, int] = {}
 
     @classmethod
     def from_source(cls, source: str) -> "FakeStudent":
@@ -67,9 +66,9 @@ class FakeStudent:
         function = self.namespace.get(name)
         if not callable(function):
             raise MissingFunction(name)
-        self.calls[name] = self.calls.get(name, 0) + 1
         sent_args, sent_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
-        saved = {key: self.namespace.get(key) for key in (substitutes or {})}
+        absent = object()
+        saved = {key: self.namespace.get(key, absent) for key in (substitutes or {})}
         self.namespace.update({key: KNOWN_GOOD[helper]
                                for key, helper in (substitutes or {}).items()})
         start = time.perf_counter()
@@ -81,11 +80,15 @@ class FakeStudent:
         except Exception as error:
             raise StudentRaised(type(error).__name__, str(error), "") from error
         finally:
-            self.namespace.update(saved)
+            for key, original in saved.items():
+                if original is absent:
+                    del self.namespace[key]
+                else:
+                    self.namespace[key] = original
         seconds = time.perf_counter() - start
         check_plain(value, name)
-        mutated = [path for path in changed_paths(args, sent_args, "args")] + \
-                  [path for path in changed_paths(kwargs, sent_kwargs, "kwargs")]
+        mutated = changed_paths(args, sent_args, "args") + \
+            changed_paths(kwargs, sent_kwargs, "kwargs")
         return CallOutcome(copy.deepcopy(value), mutated, seconds, "")
 
 
