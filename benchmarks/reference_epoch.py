@@ -131,6 +131,12 @@ def main() -> None:
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     X, labels = load_mnist("train")
     work = epoch_flops(len(X), RECIPE.batch_size, RECIPE.hidden)
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if busy > threads / 2:
+        # Multi-threaded BLAS on small matrices waits for its slowest thread: when other processes
+        # take the cores, an epoch can take ten times longer. The figures then say little.
+        print(f"warning: the machine is busy (load average {busy:.1f} on {threads} cores): "
+              "expect slow, erratic figures; run again when it is idle.")
     print(f"MNIST {X.shape} {X.dtype}, 784 → {RECIPE.hidden} → 10, batch {RECIPE.batch_size}, "
           f"{threads} cores; one epoch = {work / 1e9:.2f} GFLOP of matrix products")
 
@@ -150,10 +156,10 @@ def main() -> None:
         print(f"torch               {torch_seconds:6.3f} s/epoch (best of {args.epochs}, {threads} "
               f"threads; train accuracy {torch_accuracy:.2%})")
 
-    print(f"\nreference / floor              = {seconds / floor:.2f}   (target ≤ 1.6)")
+    print(f"\nreference / floor               = {seconds / floor:.2f}   (target ≤ 1.6)")
     print(f"reference / floor, batch shapes = {seconds / floor_batch:.2f}")
     if torch_seconds is not None:
-        print(f"reference / torch              = {seconds / torch_seconds:.2f}   (target < 1)")
+        print(f"reference / torch               = {seconds / torch_seconds:.2f}   (target < 1)")
 
 
 if __name__ == "__main__":
