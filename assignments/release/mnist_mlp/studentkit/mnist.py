@@ -105,6 +105,9 @@ def _find_file(folder: Path, name: str) -> Path | None:
 # Reading IDX files
 
 
+_REPLACE_HINT = " Delete it and load again to download a fresh copy, or replace it with the original."
+
+
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """The array in one MNIST IDX file, gzipped or not: uint8, shaped as its header says.
 
@@ -134,9 +137,6 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if magic == IMAGES_MAGIC and shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise MnistFormatError(f"{path}: images are {shape[1]}x{shape[2]}, MNIST's are 28x28.")
     return array
-
-
-_REPLACE_HINT = " Delete it and load again to download a fresh copy, or replace it with the original."
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -206,9 +206,9 @@ def _warn_unofficial(folder: Path, names: list[str]) -> None:
         return
     _warned_unofficial.add(folder)
     warnings.warn(f"The MNIST files in {folder} are not the official ones (checksums differ for "
-                  f"{', '.join(names)}): they are well-formed and will be used, but results may "
-                  "differ from the official 60,000/10,000 split. To get the official files, delete "
-                  "these and load again with internet access.", UserWarning, stacklevel=3)
+                  f"{', '.join(names)}); they are well-formed and will be used. If you expected the "
+                  "official 60,000 + 10,000 images, delete them and load again with internet access.",
+                  UserWarning, stacklevel=4)   # 4: the line that called ensure_mnist
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,8 +314,7 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, download: bool = Tru
     `mirrors` and `opener(url, timeout)` say where and how to download (tests replace them).
     """
     folder = find_mnist_dir(data_dir)
-    names = [name for pair in FILES.values() for name in pair]
-    missing = [name for name in names if _find_file(folder, name) is None]
+    missing = [name for pair in FILES.values() for name in pair if _find_file(folder, name) is None]
     if missing and data_dir is None and os.environ.get("MNIST_DIR"):
         raise MnistUnavailableError(
             f"MNIST_DIR is set to {folder}, but {', '.join(missing)} "
@@ -325,22 +324,30 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, download: bool = Tru
     if missing and not download:
         raise MnistUnavailableError(_unavailable_message(folder, "downloading is switched off (download=False)."))
     if missing:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise MnistUnavailableError(_unavailable_message(
-                folder, f"that folder cannot be created ({error.strerror or error}).")) from None
-        for name in missing:
-            _download(name, folder, mirrors, opener)
+        _download_missing(folder, missing, mirrors, opener)
+    _verify(folder)
+    return folder
+
+
+def _download_missing(folder: Path, missing: list[str], mirrors: Sequence[str], opener: Opener) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise MnistUnavailableError(_unavailable_message(
+            folder, f"that folder cannot be created ({error.strerror or error}).")) from None
+    for name in missing:
+        _download(name, folder, mirrors, opener)
+
+
+def _verify(folder: Path) -> None:
+    """Read and check both splits (once per process), and warn once if the copy is not official."""
     unofficial = []
-    for images_name, labels_name in FILES.values():
-        images_path, labels_path = _find_file(folder, images_name), _find_file(folder, labels_name)
-        _read_split(images_path, labels_path)
-        unofficial += [path.name for path, name in ((images_path, images_name), (labels_path, labels_name))
-                       if not _is_official(path, name)]
+    for pair in FILES.values():
+        paths = [_find_file(folder, name) for name in pair]
+        _read_split(*paths)
+        unofficial += [path.name for path, name in zip(paths, pair) if not _is_official(path, name)]
     if unofficial:
         _warn_unofficial(folder.resolve(), unofficial)
-    return folder
 
 
 def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = False,
