@@ -601,3 +601,14 @@ def test_the_seccomp_filter_blocks_processes_and_foreign_signals(machine):
     if machine == "x86_64":
         assert run_filter(blocking, arch, numbers["fork"]) == EPERM
         assert run_filter(blocking, arch, 0x40000000 | numbers["clone"]) == EPERM   # x32
+
+
+def test_an_interpreter_under_tmp_is_bound_over_the_private_tmp(monkeypatch, tmp_path):
+    """A venv in /tmp (as CI makes one) must stay visible: bind it after /tmp becomes a tmpfs."""
+    from grader.sandbox import launcher
+
+    monkeypatch.setattr(launcher, "python_dirs", lambda: ["/tmp/some-venv"])
+    args = launcher.bubblewrap_args(tmp_path, as_root=True)
+    tmpfs_at = next(i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp")
+    bind_at = next(i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == "/tmp/some-venv")
+    assert tmpfs_at < bind_at

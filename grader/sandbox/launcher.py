@@ -130,6 +130,9 @@ def worker_env(home: str, tmp: str) -> dict[str, str]:
 
 # ---- bubblewrap ---------------------------------------------------------------------------------
 
+#: Folders the worker gets as its own small, empty, writable tmpfs.
+PRIVATE_TMPFS = ("/tmp", "/dev/shm")
+
 def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
     """bwrap's options for a worker whose only writable host folder is `scratch_dir`."""
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net",
@@ -138,7 +141,12 @@ def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--disable-userns"]
-    mounts = _Mounts(args)
+    # The private /tmp and /dev/shm come first, so that an interpreter or venv that lives under
+    # /tmp (a common place for one) is bound on top of them rather than buried beneath.
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for path in PRIVATE_TMPFS:
+        args += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", path]
+    mounts = _Mounts(args, made=PRIVATE_TMPFS)
     mounts.bind("/usr")
     for path in SYSTEM_DIRS:
         mounts.system_dir(path)
@@ -152,9 +160,6 @@ def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
                 mounts.bind(path)
     for path in hidden_packages():      # an installed (not editable) kit has them in site-packages
         mounts.hide(path)
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    for path in ("/tmp", "/dev/shm"):
-        args += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", path]
     for name in WORKER_FILES:
         mounts.bind(str(HERE / name), f"{INSIDE_WORKER_DIR}/{name}")
     mounts.bind(str(scratch_dir), INSIDE_SCRATCH, writable=True)
@@ -166,9 +171,9 @@ class _Mounts:
     """Appends bind/tmpfs options, creating each parent folder world-readable (bwrap's default
     for the folders it creates is 0700, which the dropped-to user could not enter)."""
 
-    def __init__(self, args: list[str]):
+    def __init__(self, args: list[str], made=()):
         self.args = args
-        self.made: set[str] = set()
+        self.made: set[str] = set(made)
         self.bound: list[str] = []
 
     def _parents(self, path: str) -> None:
