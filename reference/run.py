@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from grader.atomic import write_atomically
 from reference.notation import NOTATIONS, for_notation
 from reference.training import Recipe, TrainingResult, train
 from studentkit.mnist import MnistError, load_mnist
@@ -159,20 +159,6 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return confusion
 
 
-def write_json_atomically(data: dict, path: Path) -> None:
-    """Write `data` as JSON so that `path` is either the old file or the complete new one."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w") as temp:
-            json.dump(data, temp, indent=2)
-            temp.write("\n")
-        os.chmod(temp_name, 0o644)   # mkstemp makes it private; a run's record is not
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def write_outputs(out_dir: Path, recipe: Recipe, result: TrainingResult, seconds: float,
                   test_data) -> dict:
     """metrics.json and the three figures in out_dir; returns the metrics."""
@@ -185,7 +171,7 @@ def write_outputs(out_dir: Path, recipe: Recipe, result: TrainingResult, seconds
     metrics = {**asdict(recipe), "train_seconds": round(seconds, 3),
                "test_accuracy": history[-1]["test_accuracy"], "history": history}
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomically(metrics, out_dir / "metrics.json")
+    write_atomically(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     figures.plot_curves(history, out_dir / "curves.png")
     figures.plot_confusion(confusion_matrix(labels_test, predicted), out_dir / "confusion.png")
     wrong = np.flatnonzero(predicted != labels_test)[:MISTAKES_SHOWN]

@@ -129,12 +129,19 @@ def test_reports_are_written_atomically(tmp_path, monkeypatch):
     # A failed write leaves the previous report whole and no temporary file behind.
     def fail(*args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr("grader.render.os.replace", fail)
+    monkeypatch.setattr("grader.atomic.os.replace", fail)
     before = (folder / "report.json").read_text()
     with pytest.raises(OSError):
         write_reports(hand_built(output="new"), tmp_path)
     assert (folder / "report.json").read_text() == before
     assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+def test_reports_are_readable_by_everyone(tmp_path):
+    """Students, TAs and gradebook tools read the reports: they must not be private temp files."""
+    folder = write_reports(hand_built(), tmp_path)
+    for path in folder.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
 
 
 def test_checks_failing_for_one_reason_say_it_once():

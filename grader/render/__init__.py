@@ -12,10 +12,9 @@ report and an interrupted run never leaves one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from grader.atomic import write_atomically
 from grader.results import CheckResult, SubmissionResult
 
 #: Feedback fields a report shows for a failed check, in order, with their labels.
@@ -74,15 +73,3 @@ def write_reports(result: SubmissionResult, out_dir: Path) -> Path:
                        ("report.html", html.render(result))]:
         write_atomically(folder / name, text)
     return folder
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: other readers see the old file or the new one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

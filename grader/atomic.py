@@ -1,0 +1,24 @@
+"""Writing a file so that readers see the old version or the complete new one, never half of it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step (a temporary file in the same folder, then os.replace).
+
+    The file is readable by everyone (0644): mkstemp makes temporary files private, but reports
+    and run records are meant to be shared with students, TAs and gradebook tools.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
