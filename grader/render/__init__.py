@@ -1,13 +1,17 @@
-"""Renderers: one SubmissionResult shown four ways. They read the result; they never score.
+"""Renderers: one SubmissionResult shown several ways. They read the result; they never score.
 
     terminal.print_report(result, console)   rich, for the instructor running `grade`
     markdown.render(result) -> str            report.md, for the student
     html.render(result) -> str                report.html, self-contained, for the student
-    jsonreport.render(result) -> str          report.json, for tools
+    jsonreport.render(result) -> str          report.json, for tools (and the record of a grade)
+    gradescope.render(result) -> str          results.json, Gradescope's autograder format
+    gradebook.render(results) -> str          grades.csv, one row per submission
 
-`write_reports(result, out_dir)` writes the three files into `out_dir/<submission>/`, each
-atomically (a temporary file in the same folder, then os.replace), so a reader never sees half a
-report and an interrupted run never leaves one.
+`write_reports(result, out_dir)` writes the per-submission files into `out_dir/<submission>/`,
+each atomically (a temporary file in the same folder, then os.replace), so a reader never sees
+half a file and an interrupted run never leaves one. report.json is written last: a readable
+report.json means every other file of that folder is complete (a rerun of `grade` takes it as
+"this submission is done").
 """
 
 from __future__ import annotations
@@ -63,13 +67,20 @@ def group_points(group: list[CheckResult]) -> str:
 
 
 def write_reports(result: SubmissionResult, out_dir: Path) -> Path:
-    """Write report.json, report.md and report.html for `result`; returns their folder."""
-    from grader.render import html, jsonreport, markdown
+    """Write report.md, report.html, results.json (Gradescope) and, last, report.json for
+    `result`; returns their folder.
+
+    The order is a contract: whoever finds a parseable report.json may take the folder as
+    complete (grader.batch reuses it instead of grading again), so report.json appears only after
+    every other file has been replaced by its new version, and an older report.json is removed
+    first, so that a rewrite cut short cannot leave it beside newer files that disagree with it.
+    """
+    from grader.render import gradescope, html, jsonreport, markdown
 
     folder = Path(out_dir) / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in [("report.json", jsonreport.render(result)),
-                       ("report.md", markdown.render(result)),
-                       ("report.html", html.render(result))]:
-        write_atomically(folder / name, text)
+    (folder / "report.json").unlink(missing_ok=True)
+    for name, render in [("report.md", markdown.render), ("report.html", html.render),
+                         ("results.json", gradescope.render), ("report.json", jsonreport.render)]:
+        write_atomically(folder / name, render(result))
     return folder
