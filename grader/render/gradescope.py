@@ -97,8 +97,8 @@ def summary(result: SubmissionResult) -> str:
         lines += ["**Problems:**", "", *(f"- {problem}" for problem in problems), ""]
     lost = [f"{text(exercise.name)} ({points(exercise.score, exercise.max_score)})"
             for exercise in result.exercises if not exercise.passed]
-    lines += [f"Points lost in: {', '.join(lost)}. Each test below says what was expected, what "
-              "came back and on what input." if lost else "Every check passed.", ""]
+    lines += [f"Points lost in: {', '.join(lost)}. Each failed test below says what went "
+              "wrong." if lost else "Every check passed.", ""]
     if result.skipped:
         count = len(result.skipped)
         lines += [f"{count} top-level statement{'s were' if count != 1 else ' was'} not run: "
