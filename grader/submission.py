@@ -1,8 +1,9 @@
 """Read: the paths given to `grade` → one `Submission` per student, each with its assignment.
 
-A path is a submission folder holding the assignment's notebook (looked for at the top of the folder,
-then below it, as in nbgrader's `submitted/<student>/<assignment>/` layout), or a `.ipynb` or `.py`
-file. The assignment comes from `--assignment`, else the notebook's metadata
+A path is first expanded into submissions by grader.layouts (a class folder, an nbgrader course, an
+LMS zip). Each submission is a folder holding the assignment's notebook (looked for at the top of the
+folder, then below it, as in nbgrader's `submitted/<student>/<assignment>/` layout), or a `.ipynb`
+or `.py` file. The assignment comes from `--assignment`, else the notebook's metadata
 (`metadata.nnkit.assignment`), else the notebook's file name, else the folder it sits in.
 
 A path that does not exist is the user's mistake (`UsageError`); anything wrong *inside* a
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader import layouts
 from grader.assignments import ASSIGNMENTS, METADATA_KEY, Assignment, assignment_from_filename, \
     get_assignment
 
@@ -39,20 +41,32 @@ class Submission:
     problem: str | None = None
 
 
-def find_submissions(paths: list[str | Path], assignment_id: str | None = None) -> list[Submission]:
-    """One Submission per path, in order; raises UsageError for a missing path or unknown id."""
+def find_submissions(paths: list[str | Path], assignment_id: str | None = None,
+                     unpack_dir: Path | None = None) -> list[Submission]:
+    """The submissions at `paths` (each expanded by grader.layouts: a class folder, an nbgrader
+    course, an LMS zip), in order; raises UsageError for a missing path or unknown id. LMS zips
+    are unpacked into `unpack_dir` (default: a folder `.unpacked` in the current folder)."""
     forced = _forced_assignment(assignment_id)
-    missing = [str(path) for path in paths if not Path(path).exists()]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}; give a submission folder, "
-                         "a .ipynb or a .py file")
-    submissions = [read_submission(Path(path), forced) for path in paths]
+    check_paths(paths)
+    unpack_dir = unpack_dir or Path(".unpacked")
+    sources = [source for path in paths
+               for source in layouts.expand(Path(path), unpack_dir, assignment_id)]
+    submissions = [read_submission(source.path, forced, source.name) for source in sources]
     return _with_unique_names(submissions)
 
 
-def read_submission(path: Path, forced: Assignment | None = None) -> Submission:
+def check_paths(paths: list[str | Path]) -> None:
+    """Raise UsageError naming every path that does not exist."""
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}; give a submission folder, "
+                         "a .ipynb or a .py file, a class folder or an LMS zip")
+
+
+def read_submission(path: Path, forced: Assignment | None = None,
+                    name: str | None = None) -> Submission:
     """The Submission at `path` (a folder or a file); problems are recorded, never raised."""
-    name = path.name if path.is_dir() else path.stem
+    name = name or (path.name if path.is_dir() else path.stem)
     if path.is_dir():
         notebook, problem = find_notebook(path, forced)
     elif path.suffix in SUBMISSION_SUFFIXES:
@@ -82,7 +96,8 @@ def find_notebook(folder: Path, forced: Assignment | None = None) -> tuple[Path 
     names = ", ".join(str(path.relative_to(folder)) for path in candidates)
     expected = " or ".join(assignment.notebook for assignment in wanted)
     return None, (f"{len(candidates)} notebooks in {folder.name}/ ({names}) and not exactly one "
-                  f"is named {expected}; keep only the assignment's notebook")
+                  f"is named {expected}; keep only the assignment's notebook (if they are several "
+                  "students' notebooks, grade each: grade FOLDER/*.ipynb)")
 
 
 def _notebooks_in(folder: Path) -> list[Path]:
