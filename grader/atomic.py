@@ -22,3 +22,11 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete the temporary files a killed writer left in `folder` (`.<name>.<random>.tmp`):
+    os.replace never ran for them, so they are half-written copies nobody will read."""
+    if folder.is_dir():
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)

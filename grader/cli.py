@@ -1,53 +1,71 @@
 """`grade PATH...`: grade submissions and write the feedback every student gets.
 
-The command is the pipeline, end to end: read each PATH (grader.submission), grade it in its own
-trusted grading process (grader.scoring: extract → isolated student worker → hidden suites →
-points), write report.json, report.md and report.html (grader.render), print the report.
+The command is the pipeline, end to end: expand each PATH into submissions (grader.layouts: a
+class folder, an nbgrader course, an LMS zip) and read them (grader.submission); grade each in its
+own trusted grading process, unless DIR already holds its up-to-date report (grader.batch; inside:
+grader.scoring: extract → isolated student worker → hidden suites → points); write its reports
+(grader.render) as soon as it is done; then DIR/grades.csv and a summary of the batch.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import json
 import os
 import sys
-import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Iterator
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
+    TimeElapsedColumn, TimeRemainingColumn
 
 from grader.assignments import ASSIGNMENTS
-from grader.render import points, terminal, write_reports
+from grader.atomic import write_atomically
+from grader.batch import Graded, grade_batch
+from grader.render import gradebook, summary, terminal, write_reports
 from grader.results import SubmissionResult
-from grader.submission import Submission, UsageError, find_submissions
+from grader.submission import Submission, UsageError, check_paths, find_submissions
+
+REPORT = "report.json"
+GRADEBOOK = "grades.csv"
+#: Where LMS zips are unpacked, inside DIR, so what was graded can be looked at afterwards.
+UNPACKED = ".unpacked"
 
 DESCRIPTION = """\
 Grade student submissions of the MNIST MLP assignment and write the feedback they get.
 
-For each PATH (a submission folder holding the assignment's notebook, or a .ipynb or .py file)
-the student's eight functions run in an isolated worker process against the hidden suites; the
-reports land in DIR/<submission>/report.json, report.md and report.html, and each report is
-printed here."""
+Each PATH is one submission (a folder holding the assignment's notebook, or a .ipynb or .py
+file) or a whole class: a folder of submission folders, an nbgrader course (its
+submitted/<student>/<assignment>/ folders), or an LMS download (a .zip of notebooks, one per
+student, or those notebooks unzipped into one folder; Canvas, Moodle and Blackboard names give
+the student). The student's eight functions run in an isolated worker process against the
+hidden suites. For each submission, DIR/<submission>/ gets report.md and report.html (for the
+student), report.json (for tools) and results.json (Gradescope's format); DIR/grades.csv is the
+gradebook of every submission graded into DIR.
+
+Grading is resumable: a submission whose notebook and the kit are unchanged since its report in
+DIR was written is not graded again (--force regrades it), so after a crash, a Ctrl-C or a kill,
+running the same command again grades only what is left."""
 
 EPILOG = f"""\
 examples:
-  grade submitted/*/                       grade every student folder, reports in feedback/
+  grade submissions/                       every student folder in it, reports in feedback/
+  grade course/ --assignment mnist_mlp     an nbgrader course's submitted/<student>/mnist_mlp/
+  grade canvas_download.zip                an LMS zip, one notebook per student
+  grade submitted/*/ --jobs 8              every student folder, 8 at a time
   grade alice.ipynb --out /tmp/fb          one notebook, reports in /tmp/fb/alice/
   grade work/*.py --assignment mnist_mlp   .py files of a known assignment
   grade submitted/*/ --fail-under 60       exit 1 if any submission scores below 60 %
+  grade submissions/ --force               regrade all, e.g. after editing a notebook by hand
 
 assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's metadata
   `nnkit.assignment`, else its file name; --assignment overrides both)
 
 exit status:
-  0  every submission was graded (whatever its score)
+  0  every submission was graded (whatever its score), or its up-to-date report reused
   1  --fail-under was not met by at least one submission
-  2  usage error (e.g. a PATH that does not exist)
+  2  usage error (e.g. a PATH that does not exist, or a class folder with no submission)
   130  interrupted (Ctrl-C): the reports already written are complete"""
 
 
@@ -60,13 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="grade", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="a submission folder, or a .ipynb or .py file")
+                        help="a submission folder, a .ipynb or .py file, a class folder, an "
+                             "nbgrader course or an LMS zip")
     parser.add_argument("--out", metavar="DIR", type=Path, default=Path("feedback"),
                         help="where the reports go, one folder per submission (default: feedback/)")
     parser.add_argument("--assignment", metavar="ID",
                         help="grade every PATH as this assignment instead of recognising it")
     parser.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
                         help="grade N submissions at a time (default: the number of CPU cores)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade every submission, even those whose report in DIR is up to "
+                             "date (same notebook, same kit)")
     parser.add_argument("--fail-under", metavar="PCT", type=float,
                         help="exit with status 1 if any submission scores below PCT percent")
     return parser
@@ -77,26 +99,77 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _check_options(args)
-        submissions = find_submissions(args.paths, args.assignment)
+        check_paths(args.paths)
         _prepare_out(args.out)
+        submissions = [submission for submission in
+                       find_submissions(args.paths, args.assignment, args.out / UNPACKED)
+                       if submission.path.resolve() != args.out.resolve()]
     except UsageError as error:
         _say(f"grade: {error}")
         return 2
-    results = []
+    if not submissions:
+        _say(f"grade: no submission found in {', '.join(args.paths)}")
+        return 2
+    graded: dict[int, Graded] = {}
     try:
-        with console.status(f"grading {len(submissions)} submission(s)…"):
-            for result in grade_in_order(submissions, args.jobs):
-                folder = write_reports(result, args.out)
-                terminal.print_report(result, console)
-                console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
-                results.append(result)
+        for item in _grade_showing_progress(submissions, args, console):
+            graded[item.index] = item
     except KeyboardInterrupt:
-        _say(f"grade: interrupted after {len(results)} of {len(submissions)} submission(s); "
-             "their reports are complete, run grade again for the others")
+        write_gradebook(args.out)
+        _say(f"grade: interrupted after {len(graded)} of {len(submissions)} submission(s); "
+             "their reports are complete, run the same command again to grade the others")
         return 130
+    results = [graded[index].result for index in sorted(graded)]
+    write_gradebook(args.out)
     if len(results) > 1:
-        console.print(batch_table(results))
+        reused = sum(item.reused for item in graded.values())
+        console.print(summary.render(results, reused))
+        console.print(f"  gradebook: {args.out / GRADEBOOK}", style="dim", markup=False,
+                      highlight=False)
     return _fail_under_status(results, args.fail_under)
+
+
+def _grade_showing_progress(submissions: list[Submission], args: argparse.Namespace,
+                            console: Console) -> Iterator[Graded]:
+    """Grade, writing each submission's reports as soon as it is done. One submission: its whole
+    report on the terminal. Several: a line each under a progress bar with an ETA."""
+    items = grade_batch(submissions, args.out, args.jobs, force=args.force)
+    if len(submissions) == 1:
+        with console.status("grading 1 submission…"):
+            [item] = list(items)
+        folder = _write(item, args.out)
+        terminal.print_report(item.result, console)
+        console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
+        yield item
+        return
+    with Progress(SpinnerColumn(), TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("grading", total=len(submissions))
+        for item in items:
+            _write(item, args.out)
+            progress.console.print(summary.line(item.result, item.reused))
+            progress.advance(task)
+            yield item
+
+
+def _write(item: Graded, out: Path) -> Path:
+    """The reports of a freshly graded submission (a reused one's are already in place)."""
+    folder = out / item.result.submission
+    return folder if item.reused else write_reports(item.result, out)
+
+
+def write_gradebook(out: Path) -> None:
+    """DIR/grades.csv from every complete report in DIR: the class's gradebook, whichever runs
+    graded its submissions."""
+    results = []
+    for path in sorted(out.glob(f"*/{REPORT}")):
+        try:
+            results.append(SubmissionResult.from_json_dict(json.loads(path.read_text("utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError):
+            _say(f"grade: {path} is not a report this kit can read; it is left out of {GRADEBOOK}")
+    if results:
+        write_atomically(out / GRADEBOOK, gradebook.render(results))
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -133,86 +206,3 @@ def _fail_under_status(results: list[SubmissionResult], threshold: float | None)
     _say(f"grade: {len(below)} of {len(results)} submission(s) scored below {threshold:g} %: "
          f"{names}")
     return 1
-
-
-def batch_table(results: list[SubmissionResult]) -> Table:
-    table = Table(title="Batch", title_justify="left", header_style="bold")
-    for column, justify in [("Submission", "left"), ("Assignment", "left"),
-                            ("Points", "right"), ("%", "right"), ("Notes", "left")]:
-        table.add_column(column, justify=justify)
-    for result in results:
-        notes = "; ".join(result.problems[:1])
-        table.add_row(Text(result.submission), Text(result.assignment or "?"),
-                      points(result.score, result.max_score), f"{result.percent:.0f}",
-                      Text(notes[:60] + ("…" if len(notes) > 60 else "")))
-    return table
-
-
-# --- grading processes -------------------------------------------------------------------------
-
-def grade_in_order(submissions: list[Submission], jobs: int) -> Iterator[SubmissionResult]:
-    """Grade in worker processes, `jobs` at a time; yield results in the order given."""
-    done: dict[int, SubmissionResult] = {}
-    upcoming = 0
-    for index, result in _grade_all(submissions, jobs):
-        done[index] = result
-        while upcoming in done:
-            yield done.pop(upcoming)
-            upcoming += 1
-
-
-def _grade_all(submissions: list[Submission], jobs: int) -> Iterator[tuple[int, SubmissionResult]]:
-    """(index, result) as each finishes. If a grading process dies, the submissions it took
-    down with it are retried one by one in fresh processes; one that kills its process again
-    gets a report saying so."""
-    orphans = yield from _run_pool(list(enumerate(submissions)), jobs)
-    for index, submission in orphans:
-        again = yield from _run_pool([(index, submission)], 1)
-        for _, submission in again:
-            yield index, _crash_result(submission, "its grading process died")
-
-
-def _run_pool(batch: list[tuple[int, Submission]], jobs: int):
-    orphans = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batch)), mp_context=_context()) as pool:
-        futures = {pool.submit(grade_safely, submission): (index, submission)
-                   for index, submission in batch}
-        for future in as_completed(futures):
-            index, submission = futures[future]
-            try:
-                yield index, future.result()
-            except BrokenProcessPool:
-                orphans.append((index, submission))
-    return orphans
-
-
-#: What every grading process needs: imported once by the fork server, inherited by each worker.
-PRELOAD = ["grader.scoring", "grader.expect", "grader.diagnose", "grader.gradient_check",
-           "reference", "studentkit.mnist"]
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one: workers fork from a server that imported the grading code
-    once, so a batch pays for numpy, pytest and the suites' helpers once, not once per worker."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def grade_safely(submission: Submission) -> SubmissionResult:
-    """Runs in a grading process: grade, and turn a bug of the grader into a report too."""
-    from grader import scoring
-    try:
-        return scoring.grade(submission)
-    except Exception as error:  # a bug in nnkit: the instructor sees the traceback, the student a note
-        traceback.print_exc(file=sys.stderr)
-        return _crash_result(submission, f"the grader failed ({type(error).__name__})")
-
-
-def _crash_result(submission: Submission, what: str) -> SubmissionResult:
-    from grader import scoring
-    reason = (f"{what} while grading this submission; this is a problem of the grader, not of "
-              "your work: tell your instructor")
-    return scoring.ungraded(submission, [reason], status="error")

@@ -7,7 +7,7 @@ Scoring fills it, renderers only read it: no score is computed and no sentence i
     {"submission", "assignment", "score", "max_score", "percent",
      "tests": [{"name", "exercise", "check", "status", "score", "max_score", "message",
                 "feedback", "cases"}],
-     "skipped", "problems", "load_errors", "isolation", "output", "seconds", "kit_version"}
+     "skipped", "problems", "load_errors", "isolation", "output", "seconds", "kit_version", "fingerprint"}
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class SubmissionResult:
     output: str = ""            # what the student's code printed, truncated
     seconds: float = 0.0        # wall time of grading
     kit_version: str = ""
+    fingerprint: str = ""       # what was graded (grader.batch.fingerprint): reuse while it matches
 
     @property
     def percent(self) -> float:
@@ -131,6 +132,7 @@ class SubmissionResult:
             "output": self.output,
             "seconds": self.seconds,
             "kit_version": self.kit_version,
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod
@@ -149,4 +151,5 @@ class SubmissionResult:
             load_errors=[LoadError(**item) for item in data.get("load_errors", [])],
             isolation=data.get("isolation", ""), output=data.get("output", ""),
             seconds=data.get("seconds", 0.0), kit_version=data.get("kit_version", ""),
+            fingerprint=data.get("fingerprint", ""),
         )

@@ -24,7 +24,7 @@ from rich.console import Console
 
 import reference.network
 from grader.assignments import ASSIGNMENTS, Assignment
-from grader.cli import grade_in_order
+from grader.batch import grade_in_processes
 from grader.render import points, terminal
 from grader.submission import Submission, read_submission
 
@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="nnkit-selftest-") as folder:
         submissions, not_checked = submissions_to_check(Path(folder))
-        for result in grade_in_order(submissions, max(1, args.jobs)):
+        for _, result in grade_in_processes(
+                [(index, (submission, "")) for index, submission in enumerate(submissions)],
+                max(1, args.jobs)):
             full = result.score == result.max_score and not result.problems and not result.load_errors
             failures += not full
             mark, style = ("✔", "green") if full else ("✘", "bold red")

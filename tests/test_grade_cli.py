@@ -101,12 +101,23 @@ def test_every_report_file_is_written_and_no_temporary_file_is_left(batch):
     run, out = batch
     for name in ["mnist_mlp", "broken", "empty_folder"]:
         assert sorted(path.name for path in (out / name).iterdir()) == [
-            "report.html", "report.json", "report.md"]
+            "report.html", "report.json", "report.md", "results.json"]
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == ["grades.csv"]
 
 
-def test_the_terminal_shows_each_report(batch):
+def test_a_batch_shows_a_line_per_submission_and_a_summary(batch):
     run, out = batch
-    assert "broken" in run.stdout and "softmax" in run.stdout and "reports:" in run.stdout
+    for name in ["mnist_mlp", "broken", "empty_folder"]:
+        assert f"/ 100  {name}" in run.stdout
+    for title in ["Score distribution", "Exercises", "Slowest", "Problems (", "gradebook:"]:
+        assert title in run.stdout
+
+
+def test_one_submission_shows_its_whole_report(tmp_path):
+    run = grade(str(BROKEN), "--out", str(tmp_path / "fb"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "softmax" in run.stdout and "reports:" in run.stdout
+    assert "Score distribution" not in run.stdout
 
 
 def test_graded_submissions_exit_0_whatever_their_score(tmp_path):
@@ -203,13 +214,13 @@ def test_after_a_timeout_the_exercise_stops_calling_that_function():
 
 
 def test_a_bug_in_the_grader_still_gives_a_report(monkeypatch, capsys):
-    from grader import cli, scoring
+    from grader import batch, scoring
     from grader.submission import read_submission
 
     def broken_grade(submission):
         raise KeyError("/work/main/grader/suites/secret.py")
     monkeypatch.setattr(scoring, "grade", broken_grade)
-    result = cli.grade_safely(read_submission(BROKEN / "mnist_mlp.ipynb"))
+    result = batch.grade_safely(read_submission(BROKEN / "mnist_mlp.ipynb"))
     assert result.score == 0 and result.max_score == 100
     assert result.problems == ["the grader failed (KeyError) while grading this submission; this "
                                "is a problem of the grader, not of your work: tell your instructor"]

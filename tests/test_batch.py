@@ -1,0 +1,236 @@
+"""Whole classes: the layouts `grade` expands (class folder, nbgrader course, LMS zip), and batches
+that resume — a rerun reuses what is graded and up to date, and a batch killed with SIGKILL,
+run again, ends with every submission graded exactly once."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.layouts import lms_student
+from grader.submission import find_submissions
+
+EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples" / "mnist_mlp"
+
+
+def notebook(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    return path
+
+
+def found(*paths: Path, assignment: str | None = None, unpack: Path | None = None,
+          root: Path | None = None) -> list[tuple[str, str]]:
+    """(name, notebook path relative to root, by default the first path's parent) for each
+    submission found."""
+    root = root or paths[0].parent
+    submissions = find_submissions(list(paths), assignment, unpack or root / "unpacked")
+    return [(submission.name,
+             str(submission.notebook_path.relative_to(root)) if submission.notebook_path else "")
+            for submission in submissions]
+
+
+# --- layouts -----------------------------------------------------------------------------------
+
+def test_a_folder_of_submission_folders_is_a_class(tmp_path):
+    notebook(tmp_path / "class" / "alice" / "mnist_mlp.ipynb")
+    notebook(tmp_path / "class" / "bob" / "work" / "mnist_mlp.ipynb")
+    (tmp_path / "class" / "carol").mkdir()                       # handed in nothing
+    notebook(tmp_path / "class" / ".ipynb_checkpoints" / "x.ipynb")
+    assert found(tmp_path / "class") == [
+        ("alice", "class/alice/mnist_mlp.ipynb"), ("bob", "class/bob/work/mnist_mlp.ipynb"),
+        ("carol", "")]
+
+
+def test_a_submission_folder_is_still_one_submission(tmp_path):
+    notebook(tmp_path / "alice" / "mnist_mlp.ipynb")
+    notebook(tmp_path / "alice" / "data" / "scratch.ipynb")
+    assert found(tmp_path / "alice") == [("alice", "alice/mnist_mlp.ipynb")]
+
+
+@pytest.mark.parametrize("given", ["course", "course/submitted"])
+def test_an_nbgrader_course_gives_one_submission_per_student(tmp_path, given):
+    for student in ["bob", "alice"]:
+        notebook(tmp_path / "course" / "submitted" / student / "mnist_mlp" / "mnist_mlp.ipynb")
+    notebook(tmp_path / "course" / "source" / "mnist_mlp" / "mnist_mlp.ipynb")
+    assert found(tmp_path / given, root=tmp_path) == [
+        ("alice", "course/submitted/alice/mnist_mlp/mnist_mlp.ipynb"),
+        ("bob", "course/submitted/bob/mnist_mlp/mnist_mlp.ipynb")]
+
+
+def test_an_nbgrader_course_with_two_assignments_names_both_or_grades_the_one_asked(tmp_path):
+    submitted = tmp_path / "submitted"
+    notebook(submitted / "alice" / "mnist_mlp" / "mnist_mlp.ipynb")
+    notebook(submitted / "alice" / "mnist_mlp_columns" / "mnist_mlp_columns.ipynb")
+    notebook(submitted / "bob" / "mnist_mlp_columns" / "mnist_mlp_columns.ipynb")
+    assert [name for name, _ in found(submitted)] == [
+        "alice-mnist_mlp", "alice-mnist_mlp_columns", "bob-mnist_mlp_columns"]
+    assert found(submitted, assignment="mnist_mlp_columns") == [
+        ("alice", "submitted/alice/mnist_mlp_columns/mnist_mlp_columns.ipynb"),
+        ("bob", "submitted/bob/mnist_mlp_columns/mnist_mlp_columns.ipynb")]
+
+
+@pytest.mark.parametrize("member, expected", [
+    ("doejane_123456_7890123_mnist_mlp.ipynb", ("doejane", "mnist_mlp.ipynb")),          # Canvas
+    ("doejane_LATE_123456_7890123_mnist_mlp-1.ipynb", ("doejane", "mnist_mlp-1.ipynb")),
+    ("Jane Doe_4242_assignsubmission_file_/mnist_mlp.ipynb", ("Jane Doe", "mnist_mlp.ipynb")),  # Moodle
+    ("MNIST MLP_jdoe_attempt_2026-11-22-23-59-59_mnist_mlp.ipynb", ("jdoe", "mnist_mlp.ipynb")),  # Blackboard
+    ("mnist_mlp.ipynb", None),
+])
+def test_lms_file_names_give_the_student(member, expected):
+    assert lms_student(member) == expected
+
+
+def test_an_lms_zip_gives_one_submission_per_student_and_unpacks_only_notebooks(tmp_path):
+    archive = tmp_path / "download.zip"
+    payload = notebook(tmp_path / "payload.ipynb").read_bytes()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("doejane_123_456_mnist_mlp.ipynb", payload)
+        bundle.writestr("Bob Roe_77_assignsubmission_file_/mnist_mlp.ipynb", payload)
+        bundle.writestr("carol.ipynb", payload)
+        bundle.writestr("../../escape.ipynb", payload)          # crafted names stay inside
+        bundle.writestr("/etc/evil.ipynb", payload)
+        bundle.writestr("__MACOSX/._carol.ipynb", b"junk")
+        bundle.writestr("notes.txt", b"not a notebook")
+    unpack = tmp_path / "unpacked"
+    assert found(archive, unpack=unpack) == [
+        ("Bob_Roe", "unpacked/download/Bob Roe/mnist_mlp.ipynb"),
+        ("carol", "unpacked/download/carol/carol.ipynb"),
+        ("doejane", "unpacked/download/doejane/mnist_mlp.ipynb"),
+        ("etc", "unpacked/download/etc/evil.ipynb")]
+    assert not (tmp_path.parent / "escape.ipynb").exists()
+    assert sorted(str(path.relative_to(unpack)) for path in unpack.rglob("*") if path.is_file()) \
+        == ["download/Bob Roe/mnist_mlp.ipynb", "download/carol/carol.ipynb",
+            "download/doejane/mnist_mlp.ipynb", "download/etc/evil.ipynb"]
+
+
+def test_an_unzipped_lms_download_is_a_class(tmp_path):
+    for name in ["doejane_1_2_mnist_mlp.ipynb", "roebob_LATE_3_4_mnist_mlp.ipynb"]:
+        notebook(tmp_path / "download" / name)
+    assert [name for name, _ in found(tmp_path / "download")] == ["doejane", "roebob"]
+
+
+def test_a_zip_that_is_not_a_zip_gets_a_report_not_a_crash(tmp_path):
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 truncated")
+    [submission] = find_submissions([tmp_path / "bad.zip"], None, tmp_path / "unpacked")
+    assert submission.notebook_path is None and "neither a notebook" in submission.problem
+
+
+# --- resuming ----------------------------------------------------------------------------------
+
+def grade(out: Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", str(cwd / "class"), "--out", str(out),
+                           *args], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+def make_class(root: Path, names: list[str]) -> Path:
+    for index, name in enumerate(names):
+        target = root / "class" / f"student{index:02d}" / "mnist_mlp.ipynb"
+        target.parent.mkdir(parents=True)
+        shutil.copy(EXAMPLES / name / "mnist_mlp.ipynb", target)
+    return root / "class"
+
+
+def report_times(out: Path) -> dict[str, int]:
+    return {path.parent.name: path.stat().st_mtime_ns for path in out.glob("*/report.json")}
+
+
+def grades(out: Path) -> list[dict]:
+    with open(out / "grades.csv", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_a_rerun_reuses_what_is_up_to_date_and_force_regrades(tmp_path):
+    make_class(tmp_path, ["correct", "stubs_left", "softmax_unstable"])
+    out = tmp_path / "feedback"
+    first = grade(out, "--jobs", "2", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = report_times(out)
+    assert len(before) == 3
+
+    again = grade(out, "--jobs", "2", cwd=tmp_path)
+    assert again.returncode == 0 and "(0 graded now, 3 reused" in again.stdout
+    assert report_times(out) == before
+
+    edited = tmp_path / "class" / "student01" / "mnist_mlp.ipynb"
+    content = json.loads(edited.read_text())
+    content["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "done!"})
+    edited.write_text(json.dumps(content))
+    third = grade(out, "--jobs", "2", cwd=tmp_path)
+    assert "(1 graded now, 2 reused" in third.stdout
+    after = report_times(out)
+    assert after["student01"] > before["student01"]
+    assert {k: v for k, v in after.items() if k != "student01"} == {
+        k: v for k, v in before.items() if k != "student01"}
+
+    forced = grade(out, "--jobs", "2", "--force", cwd=tmp_path)
+    assert "reused" not in forced.stdout
+    assert all(report_times(out)[name] > after[name] for name in after)
+    assert [row["submission"] for row in grades(out)] == ["student00", "student01", "student02"]
+
+
+def live_processes_marked(mark: str) -> list[int]:
+    """Processes (not zombies) whose environment carries `mark`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if mark.encode() not in (proc / "environ").read_bytes():
+                continue
+            state = (proc / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in (b"Z", b"X"):
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_a_batch_killed_with_sigkill_resumes_and_grades_each_submission_exactly_once(tmp_path):
+    names = ["correct", "stubs_left", "softmax_unstable", "missing_1_over_m", "no_relu_mask",
+             "update_wrong_sign"]
+    make_class(tmp_path, names)
+    out = tmp_path / "feedback"
+    mark = f"NNKIT_TEST_MARK_{uuid.uuid4().hex}"
+    env = {**os.environ, mark: "1"}
+    batch = subprocess.Popen([sys.executable, "-m", "grader", str(tmp_path / "class"), "--out",
+                              str(out), "--jobs", "1"], cwd=tmp_path, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(report_times(out)) < 2 and time.monotonic() < deadline and batch.poll() is None:
+        time.sleep(0.05)
+    batch.send_signal(signal.SIGKILL)
+    batch.wait()
+    graded_before = report_times(out)
+    assert 2 <= len(graded_before) < len(names), "the kill should land mid-batch"
+
+    deadline = time.monotonic() + 10           # grading processes notice within 0.2 s
+    while live_processes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_processes_marked(mark) == [], "grading processes outlived the killed batch"
+
+    rerun = grade(out, "--jobs", "2", cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    left = len(names) - len(graded_before)
+    assert f"({left} graded now, {len(graded_before)} reused" in rerun.stdout
+    after = report_times(out)
+    assert sorted(after) == [f"student{index:02d}" for index in range(len(names))]
+    assert {name: after[name] for name in graded_before} == graded_before   # not graded twice
+    rows = grades(out)
+    assert [row["submission"] for row in rows] == sorted(after)               # once each
+    assert [path for path in out.rglob("*") if path.name.endswith(".tmp")] == []
+    for name in after:
+        json.loads((out / name / "report.json").read_text())                  # complete
