@@ -71,15 +71,15 @@ def write_reports(result: SubmissionResult, out_dir: Path) -> Path:
     `result`; returns their folder.
 
     The order is a contract: whoever finds a parseable report.json may take the folder as
-    complete (grader.batch reuses it instead of grading again), so report.json appears only after
-    every other file has been replaced by its new version, and an older report.json is removed
-    first, so that a rewrite cut short cannot leave it beside newer files that disagree with it.
+    complete (grader.batch reuses it instead of grading again), so a new report.json appears only
+    after every other file has been replaced by its new version. A rewrite cut short leaves the
+    previous report.json whole; grader.batch regrades such a folder unless the previous grade was
+    of the very same submission and kit (its fingerprint), when the files agree anyway.
     """
     from grader.render import gradescope, html, jsonreport, markdown
 
     folder = Path(out_dir) / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").unlink(missing_ok=True)
     for name, render in [("report.md", markdown.render), ("report.html", html.render),
                          ("results.json", gradescope.render), ("report.json", jsonreport.render)]:
         write_atomically(folder / name, render(result))
