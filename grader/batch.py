@@ -153,7 +153,7 @@ EXIT_ORPHANED = 70
 
 #: What every grading process needs: imported once by the fork server, inherited by each worker.
 PRELOAD = ["grader.scoring", "grader.expect", "grader.diagnose", "grader.gradient_check",
-           "reference", "studentkit.mnist"]
+           "reference", "studentkit.mnist", "grader.mnist_preload"]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -38,50 +38,69 @@ class CaseOutcome:
 class MnistData:
     """MNIST in an assignment's notation: `.train` and `.test` are (X, labels) with X (m, 784)
     float32 — (784, m) as columns — and labels (m,); `.error` is why the data is missing (then
-    `.train` and `.test` are None). Read once per grading process, on first use or `prefetch()`."""
+    `.train` and `.test` are None). Read once per grading process, on first use or `prefetch()`,
+    or before it by the batch's fork server (`preload_mnist`)."""
 
     def __init__(self, notation: str):
         self.notation = notation
 
     def prefetch(self) -> MnistData:
         """Start reading in the background: the MNIST check runs last, so by then it is done."""
-        _loading(self.notation)
+        _loading()
         return self
 
     @property
     def train(self):
-        return _loading(self.notation).result()[0].get("train")
+        return self._split("train")
 
     @property
     def test(self):
-        return _loading(self.notation).result()[0].get("test")
+        return self._split("test")
 
     @property
     def error(self) -> str | None:
-        return _loading(self.notation).result()[1]
+        return _loading().result()[1]
+
+    def _split(self, name: str):
+        split = _loading().result()[0].get(name)
+        if split is None or self.notation == "rows":
+            return split
+        X, labels = split
+        return X.T, labels          # a view: both notations share one copy of the images
 
 
 _LOADS: dict[str, Future] = {}
 _LOADS_LOCK = threading.Lock()
 
 
-def _loading(notation: str) -> Future:
-    """The one read of MNIST in `notation` for this process (batch workers are reused)."""
+def _loading() -> Future:
+    """The one read of MNIST (as rows) for this process (batch workers are reused)."""
     with _LOADS_LOCK:
-        if notation not in _LOADS:
-            _LOADS[notation] = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(
-                _load_mnist, notation)
-        return _LOADS[notation]
+        if "rows" not in _LOADS:
+            _LOADS["rows"] = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(_load_mnist)
+        return _LOADS["rows"]
 
 
-def _load_mnist(notation: str) -> tuple[dict, str | None]:
-    """({split: (X, labels)}, None), or ({}, what to do) when the data cannot be had."""
+def preload_mnist() -> None:
+    """Read MNIST now, in this thread: for a process that forks grading processes, which then
+    share its copy (pages nobody writes stay shared) instead of each reading its own. No thread
+    is started, so forking afterwards is safe."""
+    with _LOADS_LOCK:
+        if "rows" not in _LOADS:
+            done: Future = Future()
+            done.set_result(_load_mnist())
+            _LOADS["rows"] = done
+
+
+def _load_mnist() -> tuple[dict, str | None]:
+    """({split: (X, labels)}, None) with X (m, 784), or ({}, what to do) when the data cannot be
+    had."""
     try:
         from studentkit.mnist import load_mnist
     except ImportError:
         return {}, "the MNIST loader (studentkit.mnist) is not installed; reinstall nnkit"
     try:
-        return {split: load_mnist(split, notation) for split in SPLITS}, None
+        return {split: load_mnist(split, "rows") for split in SPLITS}, None
     except Exception as error:  # the loader's message says what to do (e.g. set MNIST_DIR)
         return {}, str(error) or f"MNIST could not be loaded ({type(error).__name__})"
 

@@ -1,0 +1,156 @@
+"""A class at once: time and memory of `grade` on many submissions, with 1 job and with N jobs.
+
+    MNIST_DIR=/path/to/mnist python benchmarks/grade_batch.py [--count 200] [--jobs 1 2]
+
+The class is `--count` submission folders cycling through the bundled example submissions of
+both assignments (assignments/examples/*/*/: correct work and eleven typical mistakes each), so
+it holds real, varied work: some full marks, some failing checks, a few stubs. Each `--jobs`
+value grades the whole class from scratch into a fresh --out (nothing reused), as the instructor's
+command would, and is timed by wall clock.
+
+Memory is the peak, over the run, of the proportional set size (PSS) summed over `grade` and every
+process below it — grading processes, the fork server, the students' sandboxed workers — sampled
+every 50 ms from /proc/<pid>/smaps_rollup. PSS splits pages shared between processes (the fork
+server's copy-on-write imports, numpy's libraries) among them, so the sum is what the run really
+takes from the machine; summed RSS counts shared pages once per process and is shown beside it.
+
+Targets (issue 5): 200 submissions in under 5 minutes on 2 cores, a 1 → 2 jobs speed-up of at
+least 1.7×, and a peak under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "assignments" / "examples"
+SAMPLE_SECONDS = 0.05
+
+
+def make_class(folder: Path, count: int) -> Path:
+    """`count` student folders, each a copy of an example submission (both assignments mixed)."""
+    examples = sorted(EXAMPLES.glob("*/*/*.ipynb"))
+    if not examples:
+        sys.exit(f"no example submissions under {EXAMPLES}; run `python -m grader.examples`")
+    class_dir = folder / "class"
+    for index in range(count):
+        example = examples[index % len(examples)]
+        student = class_dir / f"student{index:03d}-{example.parent.name}"
+        student.mkdir(parents=True)
+        shutil.copy(example, student / example.name)
+    return class_dir
+
+
+class TreeMemory:
+    """Samples the PSS and RSS summed over a process and all its descendants; keeps the peaks."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak_pss = self.peak_rss = 0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pids = descendants(self.pid)
+            pss = rss = 0
+            for pid in pids:
+                memory = rollup(pid)
+                pss += memory.get("Pss", 0)
+                rss += memory.get("Rss", 0)
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_processes = max(self.peak_processes, len(pids))
+            self._stop.wait(SAMPLE_SECONDS)
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def rollup(pid: int) -> dict[str, int]:
+    """Bytes of each field of /proc/<pid>/smaps_rollup ({} if the process is gone)."""
+    fields = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as stream:
+            for line in stream:
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "kB":
+                    fields[parts[0].rstrip(":")] = int(parts[1]) * 1024
+    except OSError:
+        pass
+    return fields
+
+
+def run(class_dir: Path, jobs: int, out: Path) -> tuple[float, TreeMemory, int]:
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "grader", str(class_dir), "--out", str(out),
+                                "--jobs", str(jobs)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        sys.exit(f"grade failed with status {process.returncode}:\n{errors}")
+    return seconds, memory, len(list(out.glob("*/report.json")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=200, help="submissions in the class")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                        help="the --jobs values to time (the first is the speed-up's baseline)")
+    args = parser.parse_args()
+    if not os.environ.get("MNIST_DIR"):
+        print("note: MNIST_DIR is not set; MNIST is read from the kit's default folder")
+    print(f"{args.count} submissions, cycling {len(list(EXAMPLES.glob('*/*/*.ipynb')))} examples; "
+          f"{os.cpu_count()} CPU cores")
+    times = {}
+    with tempfile.TemporaryDirectory(prefix="nnkit-batch-bench-") as folder:
+        class_dir = make_class(Path(folder), args.count)
+        for jobs in args.jobs:
+            seconds, memory, reports = run(class_dir, jobs, Path(folder) / f"out-{jobs}")
+            times[jobs] = seconds
+            print(f"--jobs {jobs}: {seconds:6.1f} s for {reports} reports "
+                  f"({seconds / args.count:.2f} s per submission); peak memory "
+                  f"{memory.peak_pss / 2**20:.0f} MiB PSS ({memory.peak_rss / 2**20:.0f} MiB summed "
+                  f"RSS) over up to {memory.peak_processes} processes")
+    baseline = args.jobs[0]
+    for jobs in args.jobs[1:]:
+        print(f"speed-up {baseline} → {jobs} jobs: {times[baseline] / times[jobs]:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
