@@ -7,16 +7,16 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step (a temporary file in the same folder, then os.replace).
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Replace `path` with `content` (text is written as UTF-8) in one step (a temporary file in the same folder, then os.replace).
 
     The file is readable by everyone (0644): mkstemp makes temporary files private, but reports
     and run records are meant to be shared with students, TAs and gradebook tools.
     """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from grader.assignments import get_assignment
+from grader.atomic import write_atomically
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the kit's source sits inside the zip, so /autograder/source/kit after Gradescope unpacks it.
@@ -171,22 +170,8 @@ def write_bundle(assignment_id: str, out: Path, kit_root: Path = KIT_ROOT) -> in
     """Build the zip for `assignment_id` into `out`; returns its number of entries. Raises
     ValueError (unknown assignment), BundleError (no kit source) or OSError (cannot write)."""
     entries = bundle_entries(assignment_id, kit_root)
-    write_bytes_atomically(out, zip_bytes(entries))
+    write_atomically(out, zip_bytes(entries))
     return len(entries)
-
-
-def write_bytes_atomically(path: Path, content: bytes) -> None:
-    """grader.atomic.write_atomically for bytes (it writes text): a temporary file in the same
-    folder, then os.replace, so an interrupted build never leaves half a zip to upload."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 EPILOG = """\

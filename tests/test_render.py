@@ -124,7 +124,8 @@ def test_terminal_prints_student_markup_as_typed():
 
 def test_reports_are_written_atomically(tmp_path, monkeypatch):
     folder = write_reports(hand_built(), tmp_path)
-    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md",
+                                                                "results.json"]
 
     # A failed write leaves the previous report whole and no temporary file behind.
     def fail(*args, **kwargs):
@@ -134,7 +135,8 @@ def test_reports_are_written_atomically(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_reports(hand_built(output="new"), tmp_path)
     assert (folder / "report.json").read_text() == before
-    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(path.name for path in folder.iterdir()) == ["report.html", "report.json", "report.md",
+                                                                "results.json"]
 
 
 def test_reports_are_readable_by_everyone(tmp_path):
