@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 import reference
+from grader.expect import expect_that
+from grader.feedback import describe
 from reference.notation import Notation, get_notation
 
 SESSION_PLUGIN = "grading_session"
@@ -89,6 +91,31 @@ def rng(request) -> np.random.Generator:
     """A generator seeded from the test's file and id, so every grading run sees the same inputs."""
     key = f"{request.node.path.stem}::{request.node.name}"
     return np.random.default_rng(zlib.crc32(key.encode()))
+
+
+#: What a call may return to count as having done its work: kind → test.
+RESULT_KINDS = {
+    "an array": lambda value: isinstance(value, np.ndarray),
+    "a number": lambda value: isinstance(value, (int, float, np.number, np.ndarray))
+                              and not isinstance(value, bool),
+    "a pair (A2, cache)": lambda value: isinstance(value, (tuple, list)) and len(value) == 2,
+    "a dict": lambda value: isinstance(value, dict),
+}
+
+
+@pytest.fixture(scope="session")
+def did_its_work():
+    """check(value, kind, what, input): the no_mutation checks count only a call that returned
+    a result of the right kind (see RESULT_KINDS; shapes and values are other checks' business),
+    so that a function that does nothing, and so changes nothing, earns nothing."""
+    def check(value, *, kind: str, what: str, input: str = "") -> None:
+        expect_that(RESULT_KINDS[kind](value),
+                    f"{what} returned {describe(value)}, not {kind}: a call that does not do its "
+                    "work cannot earn the points for leaving its inputs unchanged.",
+                    expected=kind, got=describe(value), input=input,
+                    hint="Did you forget the `return` statement?" if value is None
+                    else f"Return {kind}.")
+    return check
 
 
 @pytest.fixture(scope="session")

@@ -125,12 +125,15 @@ def test_gradient_check_reference_loss(student, notation, ref, network_case, rng
                     REFERENCE_LOSS_SAMPLES, backprop_substitutes, source="the reference's loss")
 
 
-def test_no_mutation(student, notation, ref, network_case, backprop_substitutes):
-    """backprop leaves X, Y, params and cache unchanged (no cache['A2'] -= Y)."""
+def test_no_mutation(student, notation, ref, network_case, backprop_substitutes, did_its_work):
+    """backprop returns its gradients and leaves X, Y, params and cache unchanged (no
+    cache['A2'] -= Y)."""
     case = network_case(5, 9)
     cache = ref.forward(case.X, case.params)[1]
     outcome = student.call_detailed("backprop", case.X, case.Y, case.params, cache,
                                     substitutes=backprop_substitutes)
+    did_its_work(outcome.value, kind="a dict", what="backprop(X, Y, params, cache)",
+                 input=show_inputs(X=case.X, Y=case.Y, params=case.params, cache=cache))
     expect_not_mutated(outcome, function="backprop", arg_names=("X", "Y", "params", "cache"),
                        input=show_inputs(X=case.X, Y=case.Y, params=case.params, cache=cache))
 

@@ -90,9 +90,13 @@ def check_against_reference(student, notation, ref, A, Y):
                                         expected=expected, notation=notation))
 
 
-def test_no_mutation(student, notation, rng):
-    """cross_entropy leaves A and Y unchanged (no np.clip(A, ..., out=A), no A[A == 0] = ...)."""
+def test_no_mutation(student, notation, rng, did_its_work):
+    """cross_entropy returns a number and leaves A and Y unchanged (no np.clip(A, ..., out=A), no
+    A[A == 0] = ...)."""
     A, Y = batch(notation, rng, 5)
     A = notation.from_rows(np.where(notation.to_rows(Y) == 1, 0.0, notation.to_rows(A)))
-    expect_not_mutated(student.call_detailed("cross_entropy", A, Y), function="cross_entropy",
-                       arg_names=("A", "Y"), input=show_inputs(A=A, Y=Y))
+    outcome = student.call_detailed("cross_entropy", A, Y)
+    did_its_work(outcome.value, kind="a number", what="cross_entropy(A, Y)",
+                 input=show_inputs(A=A, Y=Y))
+    expect_not_mutated(outcome, function="cross_entropy", arg_names=("A", "Y"),
+                       input=show_inputs(A=A, Y=Y))

@@ -76,10 +76,12 @@ def test_cache_values(student, notation, ref, network_case, forward_substitutes,
                                       notation=notation))
 
 
-def test_no_mutation(student, notation, network_case, forward_substitutes):
-    """forward leaves X and params unchanged."""
+def test_no_mutation(student, notation, network_case, forward_substitutes, did_its_work):
+    """forward returns (A2, cache) and leaves X and params unchanged."""
     case = network_case(6, 9)
     outcome = student.call_detailed("forward", case.X, case.params,
                                     substitutes=forward_substitutes)
+    did_its_work(outcome.value, kind="a pair (A2, cache)", what="forward(X, params)",
+                 input=show_inputs(X=case.X, params=case.params))
     expect_not_mutated(outcome, function="forward", arg_names=("X", "params"),
                        input=show_inputs(X=case.X, params=case.params))

@@ -49,8 +49,9 @@ def test_zeros_and_negatives(student, notation, ref, rng, case):
                  diagnose=partial(diagnose.relu_mistakes, Z=Z, expected=expected))
 
 
-def test_no_mutation(student, notation, rng):
-    """relu leaves its input unchanged."""
+def test_no_mutation(student, notation, rng, did_its_work):
+    """relu returns an array and leaves its input unchanged."""
     Z = notation.from_rows(rng.standard_normal((5, 7)))
-    expect_not_mutated(student.call_detailed("relu", Z), function="relu", arg_names=("Z",),
-                       input=show_inputs(Z=Z))
+    outcome = student.call_detailed("relu", Z)
+    did_its_work(outcome.value, kind="an array", what="relu(Z)", input=show_inputs(Z=Z))
+    expect_not_mutated(outcome, function="relu", arg_names=("Z",), input=show_inputs(Z=Z))

@@ -48,8 +48,11 @@ def check_against_reference(student, ref, Z):
                  diagnose=partial(diagnose.relu_derivative_mistakes, Z=Z, expected=expected))
 
 
-def test_no_mutation(student, notation, rng):
-    """relu_derivative leaves its input unchanged."""
+def test_no_mutation(student, notation, rng, did_its_work):
+    """relu_derivative returns an array and leaves its input unchanged."""
     Z = notation.from_rows(rng.standard_normal((5, 7)))
-    expect_not_mutated(student.call_detailed("relu_derivative", Z), function="relu_derivative",
-                       arg_names=("Z",), input=show_inputs(Z=Z))
+    outcome = student.call_detailed("relu_derivative", Z)
+    did_its_work(outcome.value, kind="an array", what="relu_derivative(Z)",
+                 input=show_inputs(Z=Z))
+    expect_not_mutated(outcome, function="relu_derivative", arg_names=("Z",),
+                       input=show_inputs(Z=Z))

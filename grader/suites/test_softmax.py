@@ -68,8 +68,9 @@ def check_against_reference(student, notation, ref, Z):
                                   notation=notation))
 
 
-def test_no_mutation(student, notation, rng):
-    """softmax leaves its input unchanged."""
+def test_no_mutation(student, notation, rng, did_its_work):
+    """softmax returns an array and leaves its input unchanged."""
     Z = logits(notation, rng, 4)
-    expect_not_mutated(student.call_detailed("softmax", Z), function="softmax", arg_names=("Z",),
-                       input=show_inputs(Z=Z))
+    outcome = student.call_detailed("softmax", Z)
+    did_its_work(outcome.value, kind="an array", what="softmax(Z)", input=show_inputs(Z=Z))
+    expect_not_mutated(outcome, function="softmax", arg_names=("Z",), input=show_inputs(Z=Z))

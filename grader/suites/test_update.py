@@ -79,10 +79,12 @@ def test_step(student, network_case, rng, lr):
                      diagnose=partial(diagnose.update_mistakes, W=W, dW=dW, lr=lr))
 
 
-def test_no_mutation(student, network_case, rng):
-    """update leaves params and grads unchanged: it returns a new dict of new arrays."""
+def test_no_mutation(student, network_case, rng, did_its_work):
+    """update returns a new dict of new arrays and leaves params and grads unchanged."""
     case = network_case(1, 6)
     grads = random_grads(case.params, rng)
-    expect_not_mutated(student.call_detailed("update", case.params, grads, 0.1),
-                       function="update", arg_names=("params", "grads", "lr"),
+    outcome = student.call_detailed("update", case.params, grads, 0.1)
+    did_its_work(outcome.value, kind="a dict", what="update(params, grads, lr=0.1)",
+                 input=show_inputs(params=case.params, grads=grads))
+    expect_not_mutated(outcome, function="update", arg_names=("params", "grads", "lr"),
                        input=show_inputs(params=case.params, grads=grads))
