@@ -2,8 +2,11 @@
 
 It turns what the worker reports into plain values or `StudentError`s a student can act on, and
 owns the worker's life: started with the cells loaded, killed on a timeout, a crash or garbage on
-the channel, started again (cells reloaded) before the next call. A load that times out or
-crashes is final: every later call reports it. Calls also share a total time budget.
+the channel, started again (cells reloaded) before the next call. A cell whose loading stops
+the worker (an exit, a crash, an endless loop) is left out and the others loaded again, as a
+syntax error costs only its own cell; past MAX_CELLS_LEFT_OUT such cells, or when no cell was
+running, the failed load is final: every later call reports it. Calls also share a total time
+budget.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from grader.sandbox.launcher import Launch, Limits, build_launch
 
 ISOLATION_ENV = "NNKIT_SANDBOX"
 ISOLATION_MODES = ("auto", "bubblewrap", "plain")
+#: Cells left out, one at a time, because loading them stopped the worker (see _start): each
+#: costs a restart and, for an endless loop, Limits.load_seconds of the submission's total time.
+MAX_CELLS_LEFT_OUT = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class StudentProcess:
         self._used = 0.0
         self._loaded = False
         self._load_failure: StudentError | None = None
+        self._left_out: list[tuple[int, str]] = []    # cells whose loading stopped the worker
         self._closed = False
         self._worker = self._start()
 
@@ -163,10 +170,30 @@ class StudentProcess:
         return self._worker
 
     def _start(self) -> Connection | None:
-        """A fresh worker with the cells loaded, or None with _load_failure set."""
-        worker = Connection(self._launch, self.limits, self._output)
-        if not self._bubblewrap:
-            self.isolation = self._plain_isolation + _gaps(worker.hello)
+        """A fresh worker with the cells loaded, or None with _load_failure set.
+
+        A cell whose loading stops the worker (an exit, a crash, an endless loop, garbage on the
+        channel) is left out and the cells are loaded again without it, up to
+        MAX_CELLS_LEFT_OUT of them: like a syntax error, such a cell costs only what it defines.
+        """
+        while True:
+            worker = Connection(self._launch, self.limits, self._output)
+            if not self._bubblewrap:
+                self.isolation = self._plain_isolation + _gaps(worker.hello)
+            try:
+                errors, functions = self._load(worker)
+            except _LoadStopped as stopped:
+                if not self._may_leave_out(stopped.cell):
+                    return self._failed_load(stopped.failure, stopped.cell)
+                self._leave_out(stopped.cell, stopped.failure)
+                continue
+            if not self._loaded:
+                self.load_errors = sorted(self._left_out + errors)
+                self.functions, self._loaded = functions, True
+            return worker
+
+    def _load(self, worker: Connection) -> tuple[list[tuple[int, str]], list[str]]:
+        """Load the cells in `worker`: (load errors, functions); _LoadStopped if it stopped."""
         running = {"cell": None}      # the cell being loaded, from the worker's progress frames
 
         def progress(header):
@@ -178,29 +205,36 @@ class StudentProcess:
         request = channel.pack({"kind": "load", "cells": self.cells}, [])
         try:
             reply, _ = self._exchange(worker, request, self.limits.load_seconds, progress)
-            errors, functions = _load_report(reply)
+            return _load_report(reply)
         except WorkerTimedOut:
-            return self._failed_load(StudentTimeout(
+            failure = StudentTimeout(
                 f"loading the submission took longer than {self.limits.load_seconds:g} s"
                 f"{where()}. Keep slow work such as training out of the cells that define "
-                "functions, or put it under `if __name__ == '__main__':`."), running["cell"])
+                "functions, or put it under `if __name__ == '__main__':`.")
         except WorkerGone:
-            return self._failed_load(StudentCrashed(
-                f"loading the submission stopped the worker{where()}: {worker.death()}"),
-                running["cell"])
+            failure = StudentCrashed(
+                f"loading the submission stopped the worker{where()}: {worker.death()}")
         except channel.WireError as error:
             worker.stop()
-            return self._failed_load(UnsafeReply(
-                f"loading the submission broke the grader's channel to it{where()}: {error}"),
-                running["cell"])
-        if not self._loaded:
-            self.load_errors, self.functions, self._loaded = errors, functions, True
-        return worker
+            failure = UnsafeReply(
+                f"loading the submission broke the grader's channel to it{where()}: {error}")
+        raise _LoadStopped(failure, running["cell"])
+
+    def _may_leave_out(self, cell: int | None) -> bool:
+        return (cell is not None and 0 <= cell < len(self.cells) and bool(self.cells[cell])
+                and len(self._left_out) < MAX_CELLS_LEFT_OUT
+                and self._used < self.limits.total_seconds)
+
+    def _leave_out(self, cell: int, failure: StudentError) -> None:
+        self.cells[cell] = ""
+        self._left_out.append((cell, f"{type(failure).__name__}: {failure.message} The grader "
+                                     "left this cell out: nothing it defines was graded."))
 
     def _failed_load(self, failure: StudentError, cell: int | None) -> None:
         self._load_failure = failure
-        if cell is not None:
-            self.load_errors.append((cell, f"{type(failure).__name__}: {failure.message}"))
+        stopped = [(cell, f"{type(failure).__name__}: {failure.message}")] if cell is not None \
+            else []
+        self.load_errors = sorted(self._left_out + stopped)
         return None
 
     def _launch(self, fd_in: int, fd_out: int) -> Launch:
@@ -233,6 +267,14 @@ class StudentProcess:
         return StudentTimeout(f"the submission used up its total time of "
                               f"{self.limits.total_seconds:g} s; the remaining checks were not "
                               "run.")
+
+
+class _LoadStopped(Exception):
+    """Loading stopped the worker: `failure` says how, `cell` which cell was running (or None)."""
+
+    def __init__(self, failure: StudentError, cell: int | None):
+        super().__init__(failure.message)
+        self.failure, self.cell = failure, cell
 
 
 def _text(reply: dict, key: str, limit: int) -> str:
