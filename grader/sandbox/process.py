@@ -11,6 +11,7 @@ budget.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -25,6 +26,7 @@ from grader.sandbox import (MissingFunction, StudentCrashed, StudentError, Stude
 from grader.sandbox.connection import (CapturedOutput, Connection, WorkerGone, WorkerTimedOut,
                                        size_text)
 from grader.sandbox.launcher import Launch, Limits, build_launch
+from grader.sandbox.scratch import empty_folder
 
 ISOLATION_ENV = "NNKIT_SANDBOX"
 ISOLATION_MODES = ("auto", "bubblewrap", "plain")
@@ -77,11 +79,14 @@ class StudentProcess:
         self.close()
 
     def close(self) -> None:
-        """Kill the worker's process group and reap it; the StudentProcess cannot be used again."""
+        """Kill the worker's process group and reap it, then empty the scratch folder (however
+        deep or locked the student left it); the StudentProcess cannot be used again."""
         self._closed = True
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        with contextlib.suppress(OSError):   # what is left, the folder's owner still removes
+            empty_folder(self.scratch_dir)
 
     def call(self, name: str, *args, substitutes: dict | None = None,
              timeout: float | None = None, **kwargs):
