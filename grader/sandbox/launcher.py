@@ -8,8 +8,9 @@ the grader's temporary files are simply not there. It has no network, its own PI
 cannot see or signal the grader; everything in it dies with it) and, when the grader runs as
 root, it drops to the `nobody` user right after starting.
 
-Without bubblewrap the worker runs as the grader's user with the same limits; only the resource
-limits, the seccomp filter, the scrubbed environment and the process group contain it.
+Without bubblewrap the worker runs as the grader's user (as `nobody` when that is root, on Linux)
+with the same limits; only the resource limits, the seccomp filter (which then also refuses
+sockets), the scrubbed environment and the process group contain it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import functools
 import importlib.util
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "channel.py")
 INSIDE_WORKER_DIR = "/opt/nnkit"
 INSIDE_SCRATCH = "/scratch"
-SANDBOX_USER = (65534, 65534)   # nobody:nogroup, for a worker that bubblewrap started as root
+SANDBOX_USER = (65534, 65534)   # nobody:nogroup, for a worker started by a root grader
 THREAD_HEADROOM = 16            # threads a worker may need on top of its main thread
 TMPFS_BYTES = 64 << 20          # each of the private /tmp and /dev/shm
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -69,24 +71,59 @@ class Launch:
 def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
                  bubblewrap: bool) -> Launch:
     """The command that starts a worker reading requests on `fd_in`, replying on `fd_out`."""
-    drop_to = SANDBOX_USER if bubblewrap and os.geteuid() == 0 else None
-    if limits.max_processes > 0 and drop_to is None:
+    drop_to = sandbox_user(bubblewrap)
+    if limits.max_processes > 0 and not (bubblewrap and drop_to):
+        # A user of its own caps the count; the PID namespace takes every process down with it.
         raise ValueError("Limits.max_processes > 0 can only be enforced when bubblewrap runs as "
                          "root (the worker then has a user of its own); leave it at 0 here")
     config = {"rlimits": _rlimits(limits, drop_to), "drop_to": drop_to,
               "cwd": INSIDE_SCRATCH if bubblewrap else str(scratch_dir),
               "die_with_parent": not bubblewrap,  # bubblewrap does it with --die-with-parent
-              "block_processes": limits.max_processes == 0}
+              "block_processes": limits.max_processes == 0,
+              "block_network": not bubblewrap}   # bubblewrap gives the worker no network
     worker_dir = INSIDE_WORKER_DIR if bubblewrap else str(HERE)
     command = [sys.executable, "-s", "-B", f"{worker_dir}/worker.py", str(fd_in), str(fd_out),
                json.dumps(config, separators=(",", ":"))]
+    if drop_to:
+        os.chown(scratch_dir, *drop_to)
     if not bubblewrap:
         return Launch(command, worker_env(str(scratch_dir), str(scratch_dir)), str(scratch_dir),
                       False)
-    if drop_to:
-        os.chown(scratch_dir, *drop_to)
     argv = bubblewrap_args(scratch_dir, as_root=drop_to is not None) + ["--"] + command
     return Launch(argv, worker_env(INSIDE_SCRATCH, "/tmp"), str(scratch_dir), True)
+
+
+def sandbox_user(bubblewrap: bool) -> tuple[int, int] | None:
+    """The user a worker drops to after starting, or None (it stays the grader's user).
+
+    `nobody` whenever the grader runs as root (a root worker could raise its own limits, write
+    any file and read any process's memory): under bubblewrap, which shows it the interpreter
+    through world-readable mounts, and in plain mode on Linux if `nobody` can read the
+    interpreter's files where they are (a root-only pyenv cannot be; the worker then stays root,
+    and says so in the isolation it reports)."""
+    if os.geteuid() != 0:
+        return None
+    if bubblewrap or (sys.platform.startswith("linux") and python_readable_by_all()):
+        return SANDBOX_USER
+    return None
+
+
+@functools.cache
+def python_readable_by_all() -> bool:
+    """Whether any user can import from the standard library and NumPy where they are."""
+    folders = {os.path.dirname(os.__file__), os.path.dirname(os.path.realpath(np.__file__)),
+               os.path.dirname(os.path.realpath(sys.executable))}
+    folders |= {os.path.join(os.path.dirname(os.__file__), "lib-dynload")}
+    for folder in folders:
+        if not os.path.isdir(folder):
+            continue
+        mode = os.stat(folder).st_mode
+        if not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
+            return False
+        for parent in Path(folder).parents:
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+    return True
 
 
 def _rlimits(limits: Limits, drop_to) -> dict[str, tuple[int, int]]:

@@ -23,6 +23,7 @@ import struct
 import sys
 import traceback
 import types
+import unicodedata  # noqa: F401  (traceback needs it; loaded before the worker drops to nobody)
 
 import numpy as np
 
@@ -105,6 +106,19 @@ def prctl(option: int, *args: int) -> int:
     return libc.prctl(*values)
 
 
+def enter_scratch(folder: str, drop_to) -> None:
+    """chdir into the scratch folder and drop privileges, in the order that works: in plain mode
+    a parent of the folder may be closed to nobody, so enter first; under bubblewrap, root has
+    no capabilities left and may not enter nobody's folder, so drop first."""
+    try:
+        os.chdir(folder)
+    except PermissionError:
+        drop_privileges(drop_to)
+        os.chdir(folder)
+    else:
+        drop_privileges(drop_to)
+
+
 def drop_privileges(uid_gid) -> None:
     """Become an unprivileged user for good: setuid from root clears every capability."""
     if uid_gid is None:
@@ -120,30 +134,36 @@ def drop_privileges(uid_gid) -> None:
 # Syscall numbers from the kernel headers: asm/unistd_64.h (x86_64), asm-generic/unistd.h (aarch64,
 # which has no fork or vfork: libc forks with clone).
 SYSCALLS = {
-    "x86_64": {"clone": 56, "fork": 57, "vfork": 58, "kill": 62, "ptrace": 101,
+    "x86_64": {"socket": 41, "clone": 56, "fork": 57, "vfork": 58, "kill": 62, "ptrace": 101,
                "rt_sigqueueinfo": 129, "tkill": 200, "tgkill": 234, "unshare": 272,
                "rt_tgsigqueueinfo": 297, "setns": 308, "process_vm_readv": 310,
-               "process_vm_writev": 311, "pidfd_send_signal": 424, "clone3": 435,
-               "pidfd_getfd": 438},
+               "process_vm_writev": 311, "pidfd_send_signal": 424, "io_uring_setup": 425,
+               "clone3": 435, "pidfd_getfd": 438},
     "aarch64": {"unshare": 97, "ptrace": 117, "kill": 129, "tkill": 130, "tgkill": 131,
-                "rt_sigqueueinfo": 138, "clone": 220, "rt_tgsigqueueinfo": 240, "setns": 268,
-                "process_vm_readv": 270, "process_vm_writev": 271, "pidfd_send_signal": 424,
-                "clone3": 435, "pidfd_getfd": 438},
+                "rt_sigqueueinfo": 138, "socket": 198, "clone": 220, "rt_tgsigqueueinfo": 240,
+                "setns": 268, "process_vm_readv": 270, "process_vm_writev": 271,
+                "pidfd_send_signal": 424, "io_uring_setup": 425, "clone3": 435,
+                "pidfd_getfd": 438},
 }
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 #: Reaching into or signalling other processes, or leaving the namespaces: no exercise needs it.
+#: Nor io_uring, whose requests (sockets included) the filter would never see.
 ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "tkill",
-                 "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal", "unshare", "setns")
+                 "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal", "unshare", "setns",
+                 "io_uring_setup")
 CLONE_THREAD = 0x00010000
 
 
-def seccomp_program(machine: str, own_pid: int, block_processes: bool) -> list[tuple]:
+def seccomp_program(machine: str, own_pid: int, block_processes: bool,
+                    block_network: bool = False) -> list[tuple]:
     """A classic-BPF seccomp filter as (code, jt, jf, k) instructions.
 
     Always: kill and tgkill only at this process, none of ALWAYS_DENIED (EPERM).
     With block_processes: fork, vfork and clone without CLONE_THREAD fail with EPERM, so threads
     still work; clone3 fails with ENOSYS, which makes libc fall back to clone, whose flags a
     filter can see (clone3 passes them in memory).
+    With block_network: socket() fails with EPERM (for a worker that shares the grader's
+    network: bubblewrap gives it none, and no exercise needs one).
     """
     LOAD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06   # classic BPF opcodes
     ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
@@ -162,6 +182,8 @@ def seccomp_program(machine: str, own_pid: int, block_processes: bool) -> list[t
         program += [(JGE, 0, 1, 0x40000000), deny]
     for name in ALWAYS_DENIED:
         program += when(name, deny)
+    if block_network:
+        program += when("socket", deny)
     program += when("kill", *allow_if_arg0(JEQ, own_pid))
     program += when("tgkill", *allow_if_arg0(JEQ, own_pid))
     if block_processes:
@@ -171,12 +193,12 @@ def seccomp_program(machine: str, own_pid: int, block_processes: bool) -> list[t
     return program + [(RET, 0, 0, ALLOW)]
 
 
-def install_seccomp(block_processes: bool) -> str:
+def install_seccomp(block_processes: bool, block_network: bool) -> str:
     """Install the filter; returns "on" or why it could not be."""
     machine = os.uname().machine
     if sys.platform != "linux" or machine not in SYSCALLS:
         return f"unavailable on {sys.platform}/{machine}"
-    program = seccomp_program(machine, os.getpid(), block_processes)
+    program = seccomp_program(machine, os.getpid(), block_processes, block_network)
     filters = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
     buffer = ctypes.create_string_buffer(filters)
     fprog = ctypes.create_string_buffer(
@@ -376,11 +398,10 @@ def main(argv: list[str]) -> None:
     fd_in, fd_out = move_channel(int(argv[1]), int(argv[2]))
     config = json.loads(argv[3])
     refused_limits = apply_limits(config)
-    drop_privileges(config["drop_to"])
-    os.chdir(config["cwd"])
+    enter_scratch(config["cwd"], config["drop_to"])
     assert set(KNOWN_GOOD) == set(channel.KNOWN_GOOD_HELPERS)
     del sys.path[0]  # this script's folder: the student has no business importing from it
-    seccomp = install_seccomp(config["block_processes"])
+    seccomp = install_seccomp(config["block_processes"], config["block_network"])
     worker = Worker(fd_in, fd_out)
     worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp,
                  "refused_limits": refused_limits})
