@@ -109,6 +109,10 @@ def read_notebook_cells(path: Path) -> list[tuple[int, str]]:
         reason = "it is empty" if not text.strip() else f"line {error.lineno}: {error.msg}"
         raise UnreadableNotebook(f"{path.name} is not valid notebook JSON ({reason}); "
                                  "re-download or re-save the notebook from Jupyter") from None
+    except RecursionError:   # json parses nested arrays and objects recursively
+        raise UnreadableNotebook(f"{path.name} is not a notebook: its JSON is nested thousands "
+                                 "of levels deep; submit the .ipynb file saved by Jupyter") \
+            from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise UnreadableNotebook(f"{path.name} is JSON but not a Jupyter notebook (no 'nbformat' "
                                  "field); submit the .ipynb file saved by Jupyter")
@@ -135,8 +139,9 @@ def read_py_cells(path: Path) -> list[tuple[int, str]]:
 
 
 def _read_text(path: Path) -> str:
+    """The file's text; a UTF-8 byte-order mark (some Windows editors add one) is dropped."""
     try:
-        return Path(path).read_bytes().decode("utf-8")
+        return Path(path).read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableNotebook(f"{Path(path).name} is not a text file (it is not UTF-8); "
                                  "submit the notebook saved by Jupyter") from None
