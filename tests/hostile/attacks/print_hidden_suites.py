@@ -1,0 +1,24 @@
+"""Reads the hidden suites, the rubric and the reference, and puts them everywhere a report
+could show them: printed output, an exception message and a returned string.
+
+They are not in the worker's file system, so nothing of them can reach a report.
+"""
+import glob
+import os
+
+EXERCISE = "relu_derivative"
+SAYS = "the hidden suites are not in reach"
+KIT = "@KIT@"
+
+
+def relu_derivative(Z):
+    stolen = []
+    for pattern in ("grader/suites/*.py", "grader/rubric.toml", "reference/*.py"):
+        for path in glob.glob(os.path.join(KIT, pattern)):
+            with open(path) as file:
+                stolen.append(file.read())
+    text = "\n".join(stolen)
+    print(text)
+    if not stolen:
+        raise FileNotFoundError("the hidden suites are not in reach")
+    raise RuntimeError(text)
