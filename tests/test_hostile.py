@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Limits, StudentProcess
+from grader.sandbox import Limits, StudentProcess, StudentTimeout
 from grader.sandbox.launcher import SANDBOX_USER
-from grader.sandbox.process import bubblewrap_problem
+from grader.sandbox.process import MAX_CELLS_LEFT_OUT, bubblewrap_problem
 from hostile.corpus import (CORRECT_NOTEBOOK, VICTIM, Attack, Targets, load_attacks,
                             victim_secret, write_corpus)
 from hostile.harness import (ROOT, GradeRun, Listener, every_file_below, files_named,
@@ -277,6 +277,18 @@ def test_plain_mode_reads_the_kit_as_documented(plain_batch):
     softmax = [test for test in report["tests"] if test["exercise"] == "softmax"]
     assert all(test["score"] == test["max_score"] for test in softmax)
     assert report["isolation"].startswith("limits only")
+
+
+def test_after_three_cells_left_out_a_load_that_stops_the_worker_again_is_final(tmp_path):
+    """The corpus shows one such cell left out; past MAX_CELLS_LEFT_OUT loading gives up."""
+    loops = ["while True:\n    pass\n"] * (MAX_CELLS_LEFT_OUT + 1)
+    limits = Limits(load_seconds=1)
+    with StudentProcess(["def f():\n    return 1\n", *loops], tmp_path, limits,
+                        isolation="plain") as student:
+        assert [index for index, _ in student.load_errors] == [1, 2, 3, 4]
+        assert all("left this cell out" in message for _, message in student.load_errors[:3])
+        with pytest.raises(StudentTimeout, match="loading the submission took longer"):
+            student.call("f")
 
 
 def test_a_plain_worker_started_by_root_runs_as_nobody_or_says_it_is_root(tmp_path):
