@@ -206,3 +206,7 @@ def _fail_under_status(results: list[SubmissionResult], threshold: float | None)
     _say(f"grade: {len(below)} of {len(results)} submission(s) scored below {threshold:g} %: "
          f"{names}")
     return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

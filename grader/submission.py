@@ -135,7 +135,7 @@ def _metadata_assignment(notebook: Path) -> str | None:
     try:
         metadata = json.loads(notebook.read_bytes().decode("utf-8")).get("metadata", {})
         named = metadata.get(METADATA_KEY, {}).get("assignment")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return named if isinstance(named, str) else None
 

@@ -249,6 +249,7 @@ def test_markup_in_student_text_reaches_reports_as_text(bubblewrap_batch):
     for live in LIVE_MARKDOWN:
         assert not re.search(live, prose), live
     assert "\x1b" not in bubblewrap_batch.run.stdout   # no escape sequence reaches the terminal
+    assert "\x1b" not in page and "\x1b" not in markdown   # nor `cat report.md`
 
 
 def outside_code_fences(markdown: str) -> str:
@@ -294,8 +295,11 @@ def test_after_three_cells_left_out_a_load_that_stops_the_worker_again_is_final(
 def test_a_plain_worker_started_by_root_runs_as_nobody_or_says_it_is_root(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("the grader does not run as root here")
-    cell = "import os\ndef whoami():\n    return os.getuid()\n"
+    cell = ("import os\ndef whoami():\n    return os.getuid()\n"
+            "def capabilities():\n    status = open('/proc/self/status').read()\n"
+            "    return int(status.split('CapEff:')[1].split()[0], 16)\n")
     with StudentProcess([cell], tmp_path, Limits(), isolation="plain") as student:
         uid = student.call("whoami")
         assert uid == SANDBOX_USER[0] or (uid == 0 and "the worker runs as root" in
                                           student.isolation), (uid, student.isolation)
+        assert student.call("capabilities") == 0     # root or not, it holds no capability

@@ -166,3 +166,13 @@ def test_code_spans_in_prose_stay_code_and_stay_escaped():
     text = markdown.render(result)
     # Inside a code span nothing is interpreted; outside it, HTML is escaped.
     assert "- cell 1, line 1: `print('<img src=x>')` (a call) &lt;b>" in text
+
+
+def test_terminal_escape_sequences_never_reach_the_markdown_or_html(tmp_path):
+    hostile = "\x1b[2J\x1b]0;pwned\x07 line one\r\nline two\x00"
+    folder = write_reports(hand_built(output=hostile), tmp_path)
+    for name in ["report.md", "report.html"]:
+        text = (folder / name).read_text()
+        assert not any(ord(char) < 32 and char not in "\n\t" for char in text), name
+        assert "line one\nline two" in text, name
+    assert json.loads((folder / "report.json").read_text())["output"] == hostile

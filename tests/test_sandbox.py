@@ -176,7 +176,7 @@ def test_a_syntax_error_names_its_cell_and_line(tmp_path):
         assert index == 1 and message.startswith("SyntaxError") and "<cell 1>, line 1" in message
 
 
-def test_a_load_that_never_ends_is_a_timeout_for_every_call(tmp_path, mode):
+def test_a_cell_whose_loading_never_ends_is_left_out(tmp_path, mode):
     limits = Limits(call_seconds=5, load_seconds=1)
     began = time.monotonic()
     with start(tmp_path, mode, "def f():\n    return 1\n", "while True:\n    pass\n",
@@ -184,6 +184,15 @@ def test_a_load_that_never_ends_is_a_timeout_for_every_call(tmp_path, mode):
         assert time.monotonic() - began < 4
         [(index, message)] = student.load_errors
         assert index == 1 and "StudentTimeout" in message and "cell 1" in message
+        assert "left this cell out" in message
+        assert student.call("f") == 1
+
+
+def test_a_load_that_keeps_stopping_the_worker_is_final(tmp_path, mode):
+    limits = Limits(call_seconds=5, load_seconds=1)
+    loops = ["while True:\n    pass\n"] * 4
+    with start(tmp_path, mode, "def f():\n    return 1\n", *loops, limits=limits) as student:
+        assert [index for index, _ in student.load_errors] == [1, 2, 3, 4]
         for _ in range(2):   # every call says so at once, without loading again
             began = time.monotonic()
             with pytest.raises(StudentTimeout, match="loading the submission took longer"):

@@ -16,6 +16,7 @@ report.json means every other file of that folder is complete (a rerun of `grade
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from grader.atomic import write_atomically
@@ -82,5 +83,18 @@ def write_reports(result: SubmissionResult, out_dir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, render in [("report.md", markdown.render), ("report.html", html.render),
                          ("results.json", gradescope.render), ("report.json", jsonreport.render)]:
-        write_atomically(folder / name, render(result))
+        text = render(result)
+        # JSON escapes control characters itself; Markdown and HTML would keep them raw, and
+        # `cat report.md` would then run a student's terminal escape sequences.
+        write_atomically(folder / name, text if name.endswith(".json") else printable(text))
     return folder
+
+
+#: C0 and C1 control characters but tab and newline: harmless nowhere, hostile in a terminal.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character but tab and newline shown as U+FFFD (line ends
+    normalised first, so Windows output keeps its lines)."""
+    return CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n"))

@@ -303,7 +303,8 @@ def _gaps(hello: dict) -> str:
     if hello.get("seccomp") != "on":
         gaps.append(f"new processes are not blocked (seccomp {str(hello.get('seccomp'))[:80]})")
     if hello.get("uid") == 0:
-        gaps.append("the worker runs as root (`nobody` cannot read this interpreter's files)")
+        gaps.append("the worker runs as root, without capabilities (`nobody` cannot read "
+                    "this interpreter's files)")
     refused = hello.get("refused_limits")
     if type(refused) is list and refused:
         gaps.append("this system refused " + ", ".join(str(name)[:20] for name in refused[:8]))

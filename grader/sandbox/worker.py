@@ -120,8 +120,12 @@ def enter_scratch(folder: str, drop_to) -> None:
 
 
 def drop_privileges(uid_gid) -> None:
-    """Become an unprivileged user for good: setuid from root clears every capability."""
+    """Become an unprivileged user for good: setuid from root clears every capability. A worker
+    that must stay root (plain mode, `nobody` cannot read the interpreter) keeps uid 0 but loses
+    every capability: it can no longer raise its hard limits or bypass file permissions."""
     if uid_gid is None:
+        if os.geteuid() == 0 and sys.platform.startswith("linux"):
+            drop_capabilities()
         return
     uid, gid = uid_gid
     os.setgroups([])
@@ -129,6 +133,26 @@ def drop_privileges(uid_gid) -> None:
     os.setuid(uid)
     if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
         raise SystemExit("nnkit worker: could not drop privileges")
+
+
+def drop_capabilities() -> None:
+    """Empty the effective, permitted and inheritable capability sets (capset(2)), after locking
+    root's special treatment off (securebits), so neither an exec nor anything else gives them
+    back."""
+    PR_SET_SECUREBITS, SECBIT_NOROOT, SECBIT_NOROOT_LOCKED = 28, 1 << 0, 1 << 1
+    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED)   # needs CAP_SETPCAP: may fail
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    LINUX_CAPABILITY_VERSION_3 = 0x20080522
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.capset(ctypes.byref(Header(LINUX_CAPABILITY_VERSION_3, 0)), (Data * 2)()) != 0:
+        raise SystemExit("nnkit worker: could not drop capabilities")
 
 
 # Syscall numbers from the kernel headers: asm/unistd_64.h (x86_64), asm-generic/unistd.h (aarch64,
