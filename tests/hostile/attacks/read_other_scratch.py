@@ -1,18 +1,27 @@
 """Lists and reads the scratch folders of the submissions graded at the same time.
 
-Each worker sees only its own scratch folder, mounted at /scratch.
+Each worker sees only its own scratch folder, mounted at /scratch. (The interpreter it runs on is
+mounted read-only at its own path, which may be under /tmp, as CI's venv is: that is not a
+submission's folder, so it is left out of the list.)
 """
 import glob
 import os
+import sys
 
 EXERCISE = "backprop"
 SAYS = "other scratch folders: []"
 PATTERNS = ["/tmp/nnkit-scratch-*", "@TMP@/nnkit-scratch-*", "/tmp/*", "@TMP@/*"]
 
 
+def is_interpreter(path):
+    real = os.path.realpath(path)
+    return any(os.path.realpath(prefix) == real or os.path.realpath(prefix).startswith(real + os.sep)
+               for prefix in (sys.prefix, sys.base_prefix, sys.executable))
+
+
 def backprop(X, Y, params, cache):
     others = [path for pattern in PATTERNS for path in glob.glob(pattern)
-              if not os.path.samefile(path, os.getcwd())]
+              if not os.path.samefile(path, os.getcwd()) and not is_interpreter(path)]
     contents = []
     for folder in others:
         for path in glob.glob(os.path.join(folder, "*")):
