@@ -8,13 +8,7 @@ import pytest
 from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_not_mutated
 from grader.feedback import show_inputs
-
-#: (m, h) with samples as rows: a batch of 1, odd batches, non-square, the tutorial's 128.
-SHAPES = [(1, 10), (3, 7), (5, 128), (64, 33)]
-
-
-def shape_id(shape):
-    return "x".join(map(str, shape))
+from grader.suites.elementwise_cases import SHAPES, shape_id
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
