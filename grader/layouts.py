@@ -3,7 +3,9 @@
 An instructor points `grade` at whatever they have after the deadline:
 
     one submission        alice/ (its notebook at the top, or below it), alice.ipynb, alice.py
-    a class folder        submissions/ whose sub-folders are submissions (alice/, bob/, ...)
+    a class folder        submissions/ whose sub-folders are submissions (alice/, bob/, ...):
+                          at least two of them hold a notebook (a folder with one sub-folder
+                          holding a notebook is one student's folder)
     an nbgrader course    course/ or course/submitted/: submitted/<student>/<assignment>/<notebook>
     an LMS download       a .zip of notebooks, one per student, the student named in the file
                           name (Canvas, Moodle, Blackboard or plain `<student>.ipynb`), or the
@@ -61,9 +63,11 @@ def expand(path: Path, unpack_dir: Path, assignment_id: str | None = None) -> li
         return [Source(path, None)]                     # one student's nbgrader folder
     if _is_nbgrader_submitted(students):
         return _nbgrader_sources(students, assignment_id)
-    if any(_holds_notebook(student) for student in students):
+    if sum(_holds_notebook(student) for student in students) >= 2:
         return [Source(student, None) for student in students]
-    return [Source(path, None)]                         # a submission folder without a notebook
+    # One submission: its notebook below it (alice/work/mnist_mlp.ipynb, or Gradescope's
+    # submission/ holding an uploaded folder), or no notebook at all.
+    return [Source(path, None)]
 
 
 # --- class folders and nbgrader ----------------------------------------------------------------

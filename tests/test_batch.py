@@ -59,6 +59,12 @@ def test_a_submission_folder_is_still_one_submission(tmp_path):
     assert found(tmp_path / "alice") == [("alice", "alice/mnist_mlp.ipynb")]
 
 
+def test_a_folder_with_one_notebook_below_it_is_one_submission_not_a_class(tmp_path):
+    notebook(tmp_path / "alice" / "work" / "mnist_mlp.ipynb")
+    (tmp_path / "alice" / "empty").mkdir()
+    assert found(tmp_path / "alice") == [("alice", "alice/work/mnist_mlp.ipynb")]
+
+
 @pytest.mark.parametrize("given", ["course", "course/submitted"])
 def test_an_nbgrader_course_gives_one_submission_per_student(tmp_path, given):
     for student in ["bob", "alice"]:

@@ -175,8 +175,11 @@ def test_a_correct_notebook_gets_full_marks_on_gradescope(root, mnist_dir):
     assert data["score"] == RUBRIC.max_score() == 100
 
 
-def test_a_broken_notebook_loses_points_where_it_is_wrong(root):
-    shutil.copy(BROKEN, root / "submission")
+@pytest.mark.parametrize("folder", ["", "my_project"])
+def test_a_broken_notebook_loses_points_where_it_is_wrong(root, folder):
+    """Also when the student uploaded a folder: Gradescope then puts the notebook one level down."""
+    (root / "submission" / folder).mkdir(exist_ok=True)
+    shutil.copy(BROKEN, root / "submission" / folder)
     run = run_autograder(root)
     assert run.returncode == 0, run.stderr
     assert graded_with_the_bundle(run, root)
