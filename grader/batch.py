@@ -16,7 +16,6 @@ with a readable report.json holds a complete set of reports.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -35,12 +34,12 @@ from pathlib import Path
 from typing import Iterator
 
 from grader.atomic import remove_leftovers
+from grader.kit import source_files
 from grader.results import SubmissionResult
 from grader.submission import Submission
 
 #: The packages whose source decides a grade (grader/ includes the suites and rubric.toml).
 KIT_PACKAGES = ("grader", "reference", "studentkit")
-KIT_SUFFIXES = (".py", ".toml")
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ class Graded:
 def grade_batch(submissions: list[Submission], out: Path, jobs: int,
                 force: bool = False) -> Iterator[Graded]:
     """Every submission's result, reused ones first, then the others as they finish."""
-    fingerprints = [fingerprint(submission) for submission in submissions]
+    environment = grading_environment()
+    fingerprints = [fingerprint(submission, environment) for submission in submissions]
     to_grade = []
     for index, (submission, key) in enumerate(zip(submissions, fingerprints)):
         previous = None if force else previous_result(out / submission.name, key)
@@ -69,10 +69,10 @@ def grade_batch(submissions: list[Submission], out: Path, jobs: int,
 
 # --- fingerprints and reuse --------------------------------------------------------------------
 
-def fingerprint(submission: Submission) -> str:
-    """sha256 of the kit's code, the data, the assignment and the graded file (or why there is
-    none)."""
-    digest = hashlib.sha256(f"{kit_digest()}\0{mnist_state()}".encode())
+def fingerprint(submission: Submission, environment: str) -> str:
+    """sha256 of the grading environment (grading_environment()), the assignment and the graded
+    file (or why there is none)."""
+    digest = hashlib.sha256(environment.encode())
     digest.update(f"\0{submission.assignment.id if submission.assignment else ''}\0".encode())
     digest.update(f"{submission.kind}\0{submission.problem or ''}\0".encode())
     if submission.notebook_path is not None and submission.notebook_path.is_file():
@@ -82,16 +82,20 @@ def fingerprint(submission: Submission) -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+def grading_environment() -> str:
+    """What every grade of a batch depends on besides the submission: the kit's code and the
+    MNIST files. Read once per batch."""
+    return f"{kit_digest()}\0{mnist_state()}"
+
+
 def kit_digest() -> str:
-    """sha256 over the kit's source files, their paths included, in sorted order."""
+    """sha256 over the kit's source files (grader.kit), their paths included, in sorted order."""
     digest = hashlib.sha256()
     for package in KIT_PACKAGES:
         root = Path(__import__(package).__file__).parent
-        for path in sorted(root.rglob("*")):
-            if path.suffix in KIT_SUFFIXES and "__pycache__" not in path.parts:
-                digest.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
+        for path in source_files(root):
+            digest.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

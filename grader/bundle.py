@@ -31,16 +31,16 @@ from pathlib import Path
 
 from grader.assignments import get_assignment
 from grader.atomic import write_atomically
+from grader.kit import source_files
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the kit's source sits inside the zip, so /autograder/source/kit after Gradescope unpacks it.
 KIT_FOLDER = "kit"
 #: What `pip install` of the kit reads: the project file and the README it names...
 PROJECT_FILES = ("pyproject.toml", "README.md")
-#: ...and the packages pyproject finds (where = [".", "assignments"]), with the suffixes its
-#: package-data installs (the suites are .py, the rubric .toml).
+#: ...and the packages pyproject finds (where = [".", "assignments"]), their source files as
+#: grader.kit lists them.
 PACKAGE_FOLDERS = ("grader", "reference", "assignments/studentkit")
-PACKAGE_SUFFIXES = (".py", ".toml")
 #: The earliest time a zip can hold: every entry gets it, so the bytes do not depend on mtimes.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE, REGULAR = 0o755, 0o644
@@ -133,12 +133,8 @@ def kit_files(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
         raise BundleError(f"{kit_root} is not the kit's source (no pyproject.toml there); run "
                           "python -m grader.bundle from a checkout of the kit")
     files = [(name, kit_root / name) for name in PROJECT_FILES]
-    for folder in PACKAGE_FOLDERS:
-        for path in (kit_root / folder).rglob("*"):
-            relative = path.relative_to(kit_root)
-            hidden = any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
-            if path.is_file() and path.suffix in PACKAGE_SUFFIXES and not hidden:
-                files.append((relative.as_posix(), path))
+    files += [(path.relative_to(kit_root).as_posix(), path) for folder in PACKAGE_FOLDERS
+              for path in source_files(kit_root / folder)]
     return sorted(files)
 
 
