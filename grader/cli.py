@@ -10,7 +10,6 @@ grader.scoring: extract → isolated student worker → hidden suites → points
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from grader.assignments import ASSIGNMENTS
 from grader.atomic import write_atomically
 from grader.batch import Graded, grade_batch
-from grader.render import gradebook, summary, terminal, write_reports
+from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
 from grader.submission import Submission, UsageError, check_paths, find_submissions
 
@@ -165,7 +164,7 @@ def write_gradebook(out: Path) -> None:
     results = []
     for path in sorted(out.glob(f"*/{REPORT}")):
         try:
-            results.append(SubmissionResult.from_json_dict(json.loads(path.read_text("utf-8"))))
+            results.append(jsonreport.parse(path.read_text("utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             _say(f"grade: {path} is not a report this kit can read; it is left out of {GRADEBOOK}")
     if results:

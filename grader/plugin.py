@@ -69,27 +69,28 @@ class MnistData:
         return X.T, labels          # a view: both notations share one copy of the images
 
 
-_LOADS: dict[str, Future] = {}
-_LOADS_LOCK = threading.Lock()
+_LOAD: Future | None = None     # the one read of MNIST, as rows, for this process
+_LOAD_LOCK = threading.Lock()
 
 
 def _loading() -> Future:
     """The one read of MNIST (as rows) for this process (batch workers are reused)."""
-    with _LOADS_LOCK:
-        if "rows" not in _LOADS:
-            _LOADS["rows"] = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(_load_mnist)
-        return _LOADS["rows"]
+    global _LOAD
+    with _LOAD_LOCK:
+        if _LOAD is None:
+            _LOAD = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(_load_mnist)
+        return _LOAD
 
 
 def preload_mnist() -> None:
     """Read MNIST now, in this thread: for a process that forks grading processes, which then
     share its copy (pages nobody writes stay shared) instead of each reading its own. No thread
     is started, so forking afterwards is safe."""
-    with _LOADS_LOCK:
-        if "rows" not in _LOADS:
-            done: Future = Future()
-            done.set_result(_load_mnist())
-            _LOADS["rows"] = done
+    global _LOAD
+    with _LOAD_LOCK:
+        if _LOAD is None:
+            _LOAD = Future()
+            _LOAD.set_result(_load_mnist())
 
 
 def _load_mnist() -> tuple[dict, str | None]:
