@@ -7,12 +7,15 @@ Student code lives in tests/sandbox_cases/*.py, one file per theme; each file is
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import io
 import math
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import pytest
 
 from grader.sandbox import (Limits, MissingFunction, StudentCrashed, StudentProcess, StudentRaised,
                             StudentTimeout, UnsafeReply, channel)
+from grader.sandbox import launcher, seccomp
 from grader.sandbox.launcher import SANDBOX_USER, tasks_of_user
 from grader.sandbox.process import bubblewrap_problem
 
@@ -225,7 +229,7 @@ def test_a_traceback_shows_the_students_cells_only(tmp_path, mode):
 
 def test_an_endless_loop_times_out_and_the_next_call_works(crashy):
     began = time.monotonic()
-    with pytest.raises(StudentTimeout, match="`spin` did not return within 1 s"):
+    with pytest.raises(StudentTimeout, match="`spin` used 1 s of CPU time without returning"):
         crashy.call("spin", timeout=1)
     assert time.monotonic() - began < 2
     assert crashy.call("fine") == "fine"
@@ -299,14 +303,41 @@ def test_cpu_time_is_capped_behind_the_wall_clock(tmp_path, mode):
         assert time.monotonic() - began < 3
 
 
-def test_the_submission_has_a_total_time_budget(tmp_path):
+def test_the_submission_has_a_total_budget_of_cpu_time(tmp_path):
     limits = Limits(call_seconds=2, total_seconds=1.0)
     with start(tmp_path, "plain", cell("crashes"), limits=limits) as student:
-        student.call("nap", 0.6)
-        with pytest.raises(StudentTimeout, match="used up its total time of 1 s"):
-            student.call("nap", 0.6)
+        student.call("burn", 0.6)
+        with pytest.raises(StudentTimeout, match="used up its total time of 1 s of CPU time"):
+            student.call("burn", 0.6)
         with pytest.raises(StudentTimeout, match="total time"):
             student.call("fine")
+
+
+def test_waiting_is_not_computing_but_has_a_wall_clock_backstop(tmp_path):
+    """A nap uses no CPU time, so it does not count against the CPU limits; the wall-clock
+    backstop (wall_factor × the limit + WALL_SLACK) still ends one that waits for ever."""
+    limits = Limits(call_seconds=0.2, total_seconds=30, wall_factor=1.0)
+    with start(tmp_path, "plain", cell("crashes"), limits=limits) as student:
+        student.call("nap", 0.6)               # three times the call's CPU limit: fine
+        began = time.monotonic()
+        with pytest.raises(StudentTimeout, match="it was not computing: it was waiting"):
+            student.call("nap", 60)
+        assert time.monotonic() - began < limits.wall_seconds(0.2) + 2
+
+
+def test_a_busy_machine_does_not_run_a_call_out_of_time(tmp_path):
+    """The CPU time a call may use is what it computes, not how long it waits for a core: with
+    both cores kept busy by other processes, a call of 0.6 s of work under a 1 s limit passes."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(4)]
+    try:
+        limits = Limits(call_seconds=1, total_seconds=30)
+        with start(tmp_path, "plain", cell("crashes"), limits=limits) as student:
+            for _ in range(3):
+                student.call("burn", 0.6)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 # ---- what crosses back --------------------------------------------------------------------------
@@ -434,22 +465,25 @@ def test_isolation_says_how_the_worker_is_contained(tmp_path, mode, monkeypatch)
     monkeypatch.setenv("NNKIT_TEST_SECRET", "from the grader")
     with start(tmp_path, mode, cell("snoop")) as student:
         if mode == "bubblewrap":
-            assert student.isolation == "bubblewrap"
+            assert student.isolation == "bubblewrap + Landlock"
         else:
-            assert student.isolation.startswith("limits only: plain mode was asked for")
+            assert student.isolation.startswith(
+                "Landlock, without bubblewrap (plain mode was asked for")
         env = student.call("environment")
         assert "NNKIT_TEST_SECRET" not in env
         assert env["OPENBLAS_NUM_THREADS"] == "1" and env["PYTHONHASHSEED"] == "0"
         assert Path(student.call("where_am_i")).resolve() == (
             Path("/scratch") if mode == "bubblewrap" else student.scratch_dir)
         # A session of its own and no terminal: it cannot type into the grader's (TIOCSTI).
-        assert student.call("terminal").startswith("OSError: [Errno 6]")
+        # (Landlock refuses /dev/tty before the kernel can say there is no terminal.)
+        assert student.call("terminal").startswith(("OSError: [Errno 6]",
+                                                    "PermissionError: [Errno 13]"))
 
 
 def test_the_environment_variable_chooses_the_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKIT_SANDBOX", "plain")
     with StudentProcess([cell("crashes")], tmp_path, QUICK) as student:
-        assert student.isolation.startswith("limits only: plain mode was asked for")
+        assert student.isolation.startswith("Landlock, without bubblewrap (plain mode was asked")
     monkeypatch.setenv("NNKIT_SANDBOX", "docker")
     with pytest.raises(ValueError, match="unknown sandbox isolation 'docker'"):
         StudentProcess([cell("crashes")], tmp_path, QUICK)
@@ -458,8 +492,7 @@ def test_the_environment_variable_chooses_the_mode(tmp_path, monkeypatch):
 def test_without_bubblewrap_auto_falls_back_and_required_fails(monkeypatch):
     from grader.sandbox import process
     monkeypatch.setattr(process, "bubblewrap_problem", lambda: "bubblewrap (bwrap) is not installed")
-    assert process.choose_isolation("auto") == (False, "limits only: bubblewrap (bwrap) is not "
-                                                       "installed")
+    assert process.choose_isolation("auto") == (False, "bubblewrap (bwrap) is not installed")
     with pytest.raises(RuntimeError, match="required, but bubblewrap .bwrap. is not installed"):
         process.choose_isolation("bubblewrap")
 
@@ -475,10 +508,15 @@ def test_bubblewrap_hides_the_kit_and_everything_else(tmp_path):
             assert student.call("exists", str(path)) is False, path
         # The repository shows at most its virtualenv, when the interpreter lives there.
         assert student.call("listing", str(REPO)) in (None, [".venv"])
-        assert set(student.call("listing", "/")) <= {
-            "usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32", "proc", "dev", "tmp", "opt",
-            "scratch", *Path(os.path.realpath(os.sys.executable)).parts[1:2], REPO.parts[1]}
-        assert student.call("listing", "/opt/nnkit") == ["channel.py", "worker.py"]
+        if student.isolation == "bubblewrap + Landlock":    # Landlock refuses even to list them
+            assert student.call("listing", "/") is None
+            assert student.call("listing", "/opt/nnkit") is None
+        else:
+            assert set(student.call("listing", "/")) <= {
+                "usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32", "proc", "dev", "tmp",
+                "opt", "scratch", *Path(os.path.realpath(os.sys.executable)).parts[1:2],
+                REPO.parts[1]}
+            assert student.call("listing", "/opt/nnkit") == sorted(launcher.WORKER_FILES)
         assert student.call("import_fails", "reference") and student.call("import_fails", "grader")
         assert student.call("parent_pid") == 1
         if os.geteuid() == 0:
@@ -504,8 +542,30 @@ def test_bubblewrap_has_no_network(tmp_path):
         server.listen()
         port = server.getsockname()[1]
         with start(tmp_path, "bubblewrap", cell("snoop")) as student:
-            assert student.call("connect", port).startswith(("ConnectionRefusedError", "OSError"))
+            # Its own network namespace has no route to the grader's port; Landlock (ABI 4 and
+            # later) refuses the connect before the kernel would even try.
+            assert student.call("connect", port).startswith(("ConnectionRefusedError", "OSError",
+                                                             "PermissionError"))
             assert student.call("interfaces") == ["lo"]
+
+
+def test_landlock_alone_confines_files_network_and_signals(tmp_path):
+    """Plain mode, where bubblewrap cannot run (macOS aside): Landlock keeps the kit, other
+    folders and the network out of reach, whoever the worker runs as."""
+    with start(tmp_path, "plain", cell("snoop")) as student:
+        if not student.isolation.startswith("Landlock"):
+            pytest.skip(f"this kernel has no Landlock: {student.isolation}")
+        for path in [REPO / "reference" / "network.py", REPO / "grader" / "rubric.toml",
+                     Path.home() / ".bashrc", "/etc/shadow", "/etc/hostname"]:
+            assert student.call("read_text", str(path)).startswith("PermissionError"), path
+        assert student.call("listing", str(REPO)) is None
+        assert student.call("import_fails", "reference") and student.call("import_fails", "grader")
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            assert not student.call("connect", server.getsockname()[1]).startswith("connected")
+        assert student.call("write", str(student.scratch_dir / "mine")) == "written"
+        assert student.call("write", str(tmp_path / "outside")).startswith("OSError")
 
 
 def test_the_worker_runs_its_student_code_after_the_limits_are_set(tmp_path, mode):
@@ -591,20 +651,19 @@ def run_filter(program: list[tuple], arch: int, nr: int, arg0: int = 0) -> int:
 
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
 def test_the_seccomp_filter_blocks_processes_and_foreign_signals(machine):
-    from grader.sandbox import worker
-    numbers, arch = worker.SYSCALLS[machine], worker.AUDIT_ARCH[machine]
+    numbers, arch = seccomp.SYSCALLS[machine], seccomp.AUDIT_ARCH[machine]
     ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050001, 0x00050026
-    blocking = worker.seccomp_program(machine, own_pid=2, block_processes=True)
-    permissive = worker.seccomp_program(machine, own_pid=2, block_processes=False)
+    blocking = seccomp.seccomp_program(machine, own_pid=2, block_processes=True)
+    permissive = seccomp.seccomp_program(machine, own_pid=2, block_processes=False)
     assert run_filter(blocking, arch, 0) == ALLOW                     # read (x86_64) / io_setup
-    assert run_filter(blocking, arch, numbers["clone"], worker.CLONE_THREAD | 0x100) == ALLOW
+    assert run_filter(blocking, arch, numbers["clone"], seccomp.CLONE_THREAD | 0x100) == ALLOW
     assert run_filter(blocking, arch, numbers["clone"], 0x11) == EPERM      # fork via clone
     assert run_filter(permissive, arch, numbers["clone"], 0x11) == ALLOW
     assert run_filter(blocking, arch, numbers["clone3"]) == ENOSYS
     assert run_filter(blocking, arch, numbers["kill"], 2) == ALLOW
     assert run_filter(permissive, arch, numbers["kill"], 1) == EPERM
     assert run_filter(blocking, arch, numbers["tgkill"], 7) == EPERM
-    for name in worker.ALWAYS_DENIED:
+    for name in seccomp.ALWAYS_DENIED:
         assert run_filter(permissive, arch, numbers[name]) == EPERM, name
     assert run_filter(blocking, arch + 1, 0) == EPERM                 # another ABI's syscalls
     if machine == "x86_64":
@@ -616,8 +675,11 @@ def test_an_interpreter_under_tmp_is_bound_over_the_private_tmp(monkeypatch, tmp
     """A venv in /tmp (as CI makes one) must stay visible: bind it after /tmp becomes a tmpfs."""
     from grader.sandbox import launcher
 
-    monkeypatch.setattr(launcher, "python_dirs", lambda: ["/tmp/some-venv"])
+    real = launcher.runtime()
+    numpy_in_tmp = "/tmp/some-venv/lib/python3.11/site-packages/numpy"
+    monkeypatch.setattr(launcher, "runtime", lambda: dataclasses.replace(
+        real, numpy_dirs=[numpy_in_tmp]))
     args = launcher.bubblewrap_args(tmp_path, as_root=True)
     tmpfs_at = next(i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] == "/tmp")
-    bind_at = next(i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == "/tmp/some-venv")
+    bind_at = next(i for i, a in enumerate(args) if a == "--ro-bind" and args[i + 1] == numpy_in_tmp)
     assert tmpfs_at < bind_at

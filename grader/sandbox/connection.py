@@ -23,9 +23,15 @@ from grader.sandbox.launcher import Limits
 
 PIPE_BYTES = 1 << 20        # pipe capacity asked for: a ~1 MB array crosses in one write
 STARTUP_SECONDS = 60.0      # the worker importing NumPy; not the student's time
+#: How often a call's CPU time is read while it runs (a short call is read only before and after).
+CPU_POLL_SECONDS = 0.05
+#: How long a worker that closed its channel may take to exit before the grader kills it.
+EXIT_GRACE_SECONDS = 5.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 SIGNAL_MEANINGS = {
-    signal.SIGKILL: "it was killed (SIGKILL), which usually means it ran out of memory",
+    signal.SIGKILL: ("it was killed (SIGKILL) by something outside the grader: the system's "
+                     "out-of-memory killer, or a person or program on the grading machine"),
     signal.SIGXCPU: "it used up its CPU time",
     signal.SIGSEGV: "it crashed with a segmentation fault",
     signal.SIGABRT: "it aborted (SIGABRT)",
@@ -34,7 +40,11 @@ SIGNAL_MEANINGS = {
 
 
 class WorkerTimedOut(Exception):
-    """The deadline of an exchange passed."""
+    """The exchange went over its limit: its CPU time (`.cpu` True) or its wall-clock deadline."""
+
+    def __init__(self, cpu: bool = False):
+        super().__init__("CPU time" if cpu else "wall-clock deadline")
+        self.cpu = cpu
 
 
 class WorkerGone(Exception):
@@ -108,17 +118,44 @@ class Connection:
         self.output = output   # from here on, what it prints is the student's
         if self.bubblewrap:
             self.namespace_init += _children(self.proc.pid)
+        self.worker_pid = _deepest_child(self.proc.pid) if self.bubblewrap else self.proc.pid
+        self.killed_by_grader = False
+        self.cpu_at_end: float | None = None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the worker has used so far (its threads, and its children when it may have
+        some), or None where it cannot be read (no /proc: limits then fall back to the wall
+        clock)."""
+        pids = [self.worker_pid]
+        if self.limits.max_processes > 0:
+            pids = _descendants(self.worker_pid)
+        total = 0.0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                # utime + stime, and cutime + cstime: the children it has waited for.
+                total += sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
+            except (OSError, IndexError, ValueError):
+                if pid == self.worker_pid:
+                    return self.cpu_at_end
+        return total
 
     @property
     def alive(self) -> bool:
         return self._stop.alive
 
-    def exchange(self, buffers: list, deadline: float, on_progress=None):
+    def exchange(self, buffers: list, deadline: float, on_progress=None,
+                 cpu_limit: float | None = None):
         """Send one frame and return the reply's (header, arrays).
 
-        Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut at the
-        deadline, WorkerGone when the worker closes the channel, channel.MalformedFrame on garbage.
+        Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut once
+        the worker has used `cpu_limit` seconds of CPU on it, or at the wall-clock `deadline` (a
+        backstop for a worker that waits instead of computing); WorkerGone when the worker closes
+        the channel, channel.MalformedFrame on garbage. On a busy machine a worker waits for a
+        core without using CPU time, so load alone never runs a call out of time.
         """
+        cpu_start = self.cpu_seconds() if cpu_limit is not None else None
         pending = [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
         if pending:
             self._check_quiet()
@@ -133,6 +170,10 @@ class Connection:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimedOut()
+            if cpu_start is not None:
+                if self.cpu_seconds() - cpu_start > cpu_limit:
+                    raise WorkerTimedOut(cpu=True)
+                remaining = min(remaining, CPU_POLL_SECONDS)
             for fd, events in poller.poll(max(1, int(remaining * 1000) + 1)):
                 if fd == self.output_fd:
                     self._drain_output(poller)
@@ -190,21 +231,34 @@ class Connection:
                 self.call_output.add(chunk)
 
     def stop(self, grace: float = 0.0) -> int:
-        """Let the worker exit for up to `grace` s, then kill its process group; its exit status."""
+        """Let the worker exit for up to `grace` s, then kill its process group; its exit status.
+        Whether the grader had to kill it is kept in `killed_by_grader`, and the CPU time it had
+        used in `cpu_at_end`, for `death()`."""
         if self.alive:
             if grace:
                 _wait_without_reaping(self.proc, grace)
+            self.cpu_at_end = self.cpu_seconds()
+            self.killed_by_grader = self.proc.returncode is None and not _exited(self.proc)
             _kill_group(self.proc)
             self._drain_output(None)    # the last words, e.g. why it could not start
         self._stop()
         return self.proc.returncode
 
     def death(self) -> str:
-        """Why the worker ended, as a student reads it; it stops the worker if it still runs."""
-        status = self.stop(grace=2.0)
+        """Why the worker ended, as a student reads it; it stops the worker if it still runs.
+        Each cause is told apart: the memory limit, the CPU limit, the grader stopping a worker
+        that would not exit, and a signal from outside."""
+        status = self.stop(grace=EXIT_GRACE_SECONDS)
         signum = -status if status < 0 else status - 128 if self.bubblewrap and status > 128 else 0
         if status == channel.EXIT_OUT_OF_MEMORY:
             return f"it ran out of memory (the limit is {size_text(self.limits.memory_bytes)})"
+        if self.killed_by_grader:
+            return (f"it closed its channel to the grader but did not exit within "
+                    f"{EXIT_GRACE_SECONDS:g} s, so the grader stopped it; do not close or write "
+                    "to file descriptors your code did not open")
+        if signum == signal.SIGKILL and self.cpu_at_end is not None and \
+                self.cpu_at_end >= self.limits.cpu_limit():
+            signum = signal.SIGXCPU         # the hard CPU limit kills with SIGKILL
         if signum:
             try:
                 name = signal.Signals(signum).name
@@ -263,6 +317,33 @@ def _wait_without_reaping(proc: subprocess.Popen, seconds: float) -> None:
             except ChildProcessError:
                 return
         time.sleep(0.005)
+
+
+def _exited(proc: subprocess.Popen) -> bool:
+    """Whether `proc` has exited (a zombie), without reaping it."""
+    try:
+        return bool(os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT))
+    except (ChildProcessError, AttributeError):
+        return proc.poll() is not None
+
+
+def _deepest_child(pid: int) -> int:
+    """The last process in the chain of first children below `pid`: under bubblewrap, the
+    worker (bwrap → the namespace's init → the worker)."""
+    while True:
+        children = _children(pid)
+        if not children:
+            return pid
+        pid = children[0]
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += _children(current)
+    return found
 
 
 def _children(pid: int) -> list[int]:

@@ -1,36 +1,40 @@
 """How a sandbox worker is started: its limits, environment and command (bubblewrap or plain).
 
-Under bubblewrap the worker sees a new root built from an allowlist: /usr (read-only), the Python
-interpreter and the site-packages NumPy lives in (read-only), worker.py and channel.py at
-/opt/nnkit, the submission's scratch folder at /scratch, and private /tmp, /dev/shm, /dev and
-/proc. The kit's repository, the hidden suites, the reference, /root, /home, other submissions and
-the grader's temporary files are simply not there. It has no network, its own PID namespace (it
-cannot see or signal the grader; everything in it dies with it) and, when the grader runs as
-root, it drops to the `nobody` user right after starting.
+Either way the worker is the real interpreter started with `-s -S -P` (its import path is the
+standard library; NumPy is imported from its own folder, see allowlist.py), with a scrubbed
+environment, resource limits, and Landlock rules that let it read only the standard library,
+NumPy and the system's libraries and write only its scratch folder, with no TCP and no signals
+to anyone outside (where the kernel has Landlock), and a seccomp filter.
 
-Without bubblewrap the worker runs as the grader's user (as `nobody` when that is root, on Linux)
-with the same limits; only the resource limits, the seccomp filter (which then also refuses
-sockets), the scrubbed environment and the process group contain it.
+Under bubblewrap the worker also sees a new root built from the same allowlist: /usr, the
+interpreter, the standard library and NumPy's own folders (read-only), its modules at
+/opt/nnkit, the submission's scratch folder at /scratch, and private /tmp, /dev/shm, /dev and
+/proc. The kit, home folders, other submissions and the grader's temporary files are simply not
+there. It has no network and its own PID namespace.
+
+When the grader runs as root, the worker becomes a dedicated unprivileged user right after
+starting (WORKER_USER), unless that user could not read the interpreter's files.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from grader.sandbox.allowlist import (PACKAGE_FOLDERS, SYSTEM_FOLDERS, hidden_paths,
+                                      landlock_paths, readable_by_others, runtime)
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "channel.py")
+WORKER_FILES = ("worker.py", "channel.py", "confine.py", "seccomp.py", "landlock.py")
 INSIDE_WORKER_DIR = "/opt/nnkit"
 INSIDE_SCRATCH = "/scratch"
-SANDBOX_USER = (65534, 65534)   # nobody:nogroup, for a worker started by a root grader
+#: The user and group a worker started by a root grader becomes: no account on the system has
+#: them (nobody is shared with other daemons), so the worker owns nothing but its scratch folder.
+WORKER_USER = (2_000_000_000 - 65534, 2_000_000_000 - 65534)
+SANDBOX_USER = WORKER_USER
 THREAD_HEADROOM = 16            # threads a worker may need on top of its main thread
 TMPFS_BYTES = 64 << 20          # each of the private /tmp and /dev/shm
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -38,13 +42,18 @@ SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. Times are wall-clock seconds, sizes bytes.
+    """What one submission may use. Times are seconds of CPU time, sizes bytes.
 
+    call_seconds, load_seconds, total_seconds: CPU time a call, the loading, and the whole
+    submission may use. CPU time, not the wall clock: on a busy machine a worker waits for a core
+    without using any, so load cannot cost a student points. Each also has a wall-clock backstop,
+    wall_factor times as long plus WALL_SLACK seconds, for code that waits instead of computing
+    (a sleep, input(), a lock).
     memory_bytes caps the address space (RLIMIT_AS); NumPy with one BLAS thread needs ~150 MB.
     max_processes: child processes the student's code may start. 0 (the default) refuses every
     fork with a seccomp filter, threads still work; more needs bubblewrap running as root, where
     the worker has a user of its own whose process count RLIMIT_NPROC can cap.
-    cpu_seconds: RLIMIT_CPU, a backstop behind the wall-clock limits (default: total + 10 s).
+    cpu_seconds: RLIMIT_CPU, the kernel's own backstop (default: total + 10 s).
     """
 
     call_seconds: float = 10.0
@@ -56,6 +65,19 @@ class Limits:
     reply_bytes: int = 256 << 20
     file_bytes: int = 64 << 20
     cpu_seconds: int | None = None
+    wall_factor: float = 3.0
+
+    def wall_seconds(self, cpu_seconds: float) -> float:
+        """The wall-clock backstop of a limit of `cpu_seconds` of CPU time."""
+        return cpu_seconds * self.wall_factor + WALL_SLACK
+
+    def cpu_limit(self) -> int:
+        """RLIMIT_CPU's soft limit: SIGXCPU there, SIGKILL two seconds later."""
+        return self.cpu_seconds or int(self.total_seconds) + 10
+
+
+#: Seconds added to every wall-clock backstop: starting a worker on a busy machine.
+WALL_SLACK = 5.0
 
 
 @dataclass(frozen=True)
@@ -76,14 +98,16 @@ def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
         # A user of its own caps the count; the PID namespace takes every process down with it.
         raise ValueError("Limits.max_processes > 0 can only be enforced when bubblewrap runs as "
                          "root (the worker then has a user of its own); leave it at 0 here")
-    config = {"rlimits": _rlimits(limits, drop_to), "drop_to": drop_to,
-              "cwd": INSIDE_SCRATCH if bubblewrap else str(scratch_dir),
+    scratch = INSIDE_SCRATCH if bubblewrap else str(scratch_dir)
+    readable, writable = landlock_paths(scratch, PRIVATE_TMPFS if bubblewrap else ())
+    config = {"rlimits": _rlimits(limits, drop_to), "drop_to": drop_to, "cwd": scratch,
               "die_with_parent": not bubblewrap,  # bubblewrap does it with --die-with-parent
               "block_processes": limits.max_processes == 0,
-              "block_network": not bubblewrap}   # bubblewrap gives the worker no network
+              "block_network": not bubblewrap,   # bubblewrap gives the worker no network
+              "numpy_parent": runtime().numpy_parent, "readable": readable, "writable": writable}
     worker_dir = INSIDE_WORKER_DIR if bubblewrap else str(HERE)
-    command = [sys.executable, "-s", "-B", f"{worker_dir}/worker.py", str(fd_in), str(fd_out),
-               json.dumps(config, separators=(",", ":"))]
+    command = [runtime().python, "-s", "-S", "-P", "-B", f"{worker_dir}/worker.py", str(fd_in),
+               str(fd_out), json.dumps(config, separators=(",", ":"))]
     if drop_to:
         os.chown(scratch_dir, *drop_to)
     if not bubblewrap:
@@ -96,38 +120,27 @@ def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
 def sandbox_user(bubblewrap: bool) -> tuple[int, int] | None:
     """The user a worker drops to after starting, or None (it stays the grader's user).
 
-    `nobody` whenever the grader runs as root (a root worker could raise its own limits, write
-    any file and read any process's memory): under bubblewrap, which shows it the interpreter
-    through world-readable mounts, and in plain mode on Linux if `nobody` can read the
-    interpreter's files where they are (a root-only pyenv cannot be; the worker then stays root,
-    and says so in the isolation it reports)."""
+    WORKER_USER whenever the grader runs as root (a root worker could raise its own limits,
+    write any file and read any process's memory): under bubblewrap, which shows it the
+    interpreter through world-readable mounts, and in plain mode on Linux if other users can
+    read the interpreter's files where they are (a pyenv under a private /root cannot be read;
+    the worker then stays uid 0 without any capability, and says so in the isolation it
+    reports)."""
     if os.geteuid() != 0:
         return None
     if bubblewrap or (sys.platform.startswith("linux") and python_readable_by_all()):
-        return SANDBOX_USER
+        return WORKER_USER
     return None
 
 
-@functools.cache
 def python_readable_by_all() -> bool:
-    """Whether any user can import from the standard library and NumPy where they are."""
-    folders = {os.path.dirname(os.__file__), os.path.dirname(os.path.realpath(np.__file__)),
-               os.path.dirname(os.path.realpath(sys.executable))}
-    folders |= {os.path.join(os.path.dirname(os.__file__), "lib-dynload")}
-    for folder in folders:
-        if not os.path.isdir(folder):
-            continue
-        mode = os.stat(folder).st_mode
-        if not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
-            return False
-        for parent in Path(folder).parents:
-            if not os.stat(parent).st_mode & stat.S_IXOTH:
-                return False
-    return True
+    """Whether any user can run the interpreter and import the standard library and NumPy."""
+    rt = runtime()
+    return readable_by_others([rt.python, *rt.stdlib, *rt.numpy_dirs, *rt.libraries])
 
 
 def _rlimits(limits: Limits, drop_to) -> dict[str, tuple[int, int]]:
-    cpu = limits.cpu_seconds or int(limits.total_seconds) + 10
+    cpu = limits.cpu_limit()
     rlimits = {"RLIMIT_AS": (limits.memory_bytes, limits.memory_bytes),
                "RLIMIT_FSIZE": (limits.file_bytes, limits.file_bytes),
                "RLIMIT_CORE": (0, 0),
@@ -171,10 +184,12 @@ def worker_env(home: str, tmp: str) -> dict[str, str]:
 PRIVATE_TMPFS = ("/tmp", "/dev/shm")
 
 def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
-    """bwrap's options for a worker whose only writable host folder is `scratch_dir`."""
+    """bwrap's options for a worker whose only writable host folder is `scratch_dir`: a new root
+    holding the system's folders, the interpreter, the standard library (its site-packages
+    emptied) and NumPy's own folders, all read-only, with the kit covered wherever it shows."""
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net",
             "--unshare-uts", "--unshare-cgroup-try"]
-    if as_root:   # no user namespace: the worker keeps just enough to drop to nobody, then does
+    if as_root:   # no user namespace: the worker keeps just enough to drop to its user, then does
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--disable-userns"]
@@ -187,16 +202,21 @@ def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
     mounts.bind("/usr")
     for path in SYSTEM_DIRS:
         mounts.system_dir(path)
-    python = python_dirs()
-    for path in python:
-        mounts.bind(path)
-    kit_root = str(HERE.parents[1])
-    if mounts.hide(kit_root):           # the interpreter lives inside the kit: show it again
-        for path in python:
-            if _inside(path, kit_root):
-                mounts.bind(path)
-    for path in hidden_packages():      # an installed (not editable) kit has them in site-packages
-        mounts.hide(path)
+    rt = runtime()
+    for path in [rt.python, *rt.libraries]:
+        if not mounts.shows(path):
+            mounts.bind(path)
+    for folder in rt.stdlib:
+        if not mounts.shows(folder):
+            mounts.bind(folder)
+        for name in PACKAGE_FOLDERS:     # a pyenv's or python.org's site-packages lives here
+            mounts.hide(os.path.join(folder, name), keep_writable=True)
+    for folder in rt.numpy_dirs:
+        mounts.bind(folder)
+    for path in hidden_paths():          # a kit installed under /usr, or beside NumPy
+        if not any(_inside(folder, path) for folder in rt.numpy_dirs):
+            mounts.hide(path)
+    mounts.seal()
     for name in WORKER_FILES:
         mounts.bind(str(HERE / name), f"{INSIDE_WORKER_DIR}/{name}")
     mounts.bind(str(scratch_dir), INSIDE_SCRATCH, writable=True)
@@ -212,6 +232,7 @@ class _Mounts:
         self.args = args
         self.made: set[str] = set(made)
         self.bound: list[str] = []
+        self.unsealed: list[str] = []
 
     def _parents(self, path: str) -> None:
         parent = os.path.dirname(path)
@@ -234,35 +255,25 @@ class _Mounts:
         elif os.path.isdir(path):
             self.bind(path)
 
-    def hide(self, path: str) -> bool:
-        """Cover `path` with an empty read-only tmpfs if it is visible; True if it was."""
-        if not any(_inside(path, bound) for bound in self.bound) or not os.path.isdir(path):
+    def shows(self, path: str) -> bool:
+        return any(_inside(path, bound) for bound in self.bound)
+
+    def hide(self, path: str, keep_writable: bool = False) -> bool:
+        """Cover `path` with an empty tmpfs if it is visible; True if it was. It is made
+        read-only at once, or by `seal` once what must show inside it is bound (keep_writable)."""
+        if not self.shows(path) or not os.path.isdir(path):
             return False
-        self.args += ["--tmpfs", path, "--remount-ro", path]
+        self.args += ["--size", str(TMPFS_BYTES), "--tmpfs", path]
+        if keep_writable:
+            self.unsealed.append(path)
+        else:
+            self.args += ["--remount-ro", path]
         return True
 
-
-@functools.cache
-def python_dirs() -> list[str]:
-    """The folders the interpreter and NumPy need, outside /usr, none inside another."""
-    executable_prefix = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))
-    numpy_site = os.path.dirname(os.path.dirname(os.path.realpath(np.__file__)))
-    candidates = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
-                  executable_prefix, numpy_site}
-    candidates |= {os.path.realpath(path) for path in candidates}
-    kept = [path for path in sorted(candidates) if not _inside(path, "/usr")]
-    return [path for path in kept if not any(other != path and _inside(path, other)
-                                             for other in kept)]
-
-
-@functools.cache
-def hidden_packages() -> list[str]:
-    """Folders of the packages a student must never read: the grader (suites) and the reference."""
-    folders = [str(HERE.parent)]
-    spec = importlib.util.find_spec("reference")
-    if spec and spec.submodule_search_locations:
-        folders += list(spec.submodule_search_locations)
-    return folders
+    def seal(self) -> None:
+        for path in self.unsealed:
+            self.args += ["--remount-ro", path]
+        self.unsealed = []
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -54,13 +54,14 @@ class StudentProcess:
         self.scratch_dir = Path(scratch_dir).resolve()
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
         self.limits = limits
-        self._bubblewrap, self.isolation = choose_isolation(
+        self._bubblewrap, self._why_plain = choose_isolation(
             isolation or os.environ.get(ISOLATION_ENV) or "auto")
-        self._plain_isolation = self.isolation
+        self.isolation = "not started"
         self.load_errors: list[tuple[int, str]] = []
         self.functions: list[str] = []
         self._output = CapturedOutput(limits.output_bytes)
-        self._used = 0.0
+        self._used = 0.0           # CPU seconds of the submission's total (wall where unreadable)
+        self._wall_used = 0.0      # wall-clock seconds, for the total's backstop
         self._loaded = False
         self._load_failure: StudentError | None = None
         self._left_out: list[tuple[int, str]] = []    # cells whose loading stopped the worker
@@ -109,16 +110,21 @@ class StudentProcess:
             "kwargs": channel.to_tree(dict(kwargs), arrays, "kwargs"),
             "substitutes": dict(substitutes or {}), "check_mutation": check_mutation}, arrays)
         seconds = self.limits.call_seconds if timeout is None else timeout
-        if self._used >= self.limits.total_seconds:
+        if self._over():
             raise self._over_budget()
         worker = self._ready_worker()
         worker.call_output = CapturedOutput(self.limits.output_bytes)
         started = time.monotonic()
         try:
             reply, arrays = self._exchange(worker, request, seconds)
-        except WorkerTimedOut:
-            raise StudentTimeout(f"`{name}` did not return within {seconds:g} s; look for an endless "
-                                 "loop, or work that grows faster than it should.") from None
+        except WorkerTimedOut as timed_out:
+            if timed_out.cpu:
+                raise StudentTimeout(
+                    f"`{name}` used {seconds:g} s of CPU time without returning; look for an "
+                    "endless loop, or work that grows faster than it should.") from None
+            raise StudentTimeout(
+                f"`{name}` did not return within {self.limits.wall_seconds(seconds):g} s, and "
+                "it was not computing: it was waiting (a sleep, input(), a lock?).") from None
         except WorkerGone:
             raise StudentCrashed(f"`{name}` stopped the worker: {worker.death()}") from None
         except channel.ReplyTooLarge as error:
@@ -183,8 +189,8 @@ class StudentProcess:
         """
         while True:
             worker = Connection(self._launch, self.limits, self._output)
-            if not self._bubblewrap:
-                self.isolation = self._plain_isolation + _gaps(worker.hello)
+            self.isolation = describe_isolation(self._bubblewrap, self._why_plain,
+                                                worker.hello)
             try:
                 errors, functions = self._load(worker)
             except _LoadStopped as stopped:
@@ -213,8 +219,8 @@ class StudentProcess:
             return _load_report(reply)
         except WorkerTimedOut:
             failure = StudentTimeout(
-                f"loading the submission took longer than {self.limits.load_seconds:g} s"
-                f"{where()}. Keep slow work such as training out of the cells that define "
+                f"loading the submission took longer than {self.limits.load_seconds:g} s of CPU "
+                f"time{where()}. Keep slow work such as training out of the cells that define "
                 "functions, or put it under `if __name__ == '__main__':`.")
         except WorkerGone:
             failure = StudentCrashed(
@@ -228,7 +234,7 @@ class StudentProcess:
     def _may_leave_out(self, cell: int | None) -> bool:
         return (cell is not None and 0 <= cell < len(self.cells) and bool(self.cells[cell])
                 and len(self._left_out) < MAX_CELLS_LEFT_OUT
-                and self._used < self.limits.total_seconds)
+                and not self._over())
 
     def _leave_out(self, cell: int, failure: StudentError) -> None:
         self.cells[cell] = ""
@@ -246,32 +252,50 @@ class StudentProcess:
         return build_launch(self.limits, self.scratch_dir, fd_in, fd_out, self._bubblewrap)
 
     def _exchange(self, worker: Connection, request: list, seconds: float, on_progress=None):
-        """One exchange within `seconds` and what is left of the submission's total time.
+        """One exchange within `seconds` of CPU time and what is left of the submission's total,
+        each with its wall-clock backstop (Limits.wall_seconds).
 
         The worker is killed on a timeout, on garbage, or if the grader itself is interrupted;
         on WorkerGone the caller reads its exit status first (worker.death()).
         """
-        remaining = self.limits.total_seconds - self._used
-        started = time.monotonic()
+        limits = self.limits
+        remaining = limits.total_seconds - self._used
+        cpu_limit = min(seconds, remaining)
+        wall_remaining = limits.wall_seconds(limits.total_seconds) - self._wall_used
+        started, cpu_before = time.monotonic(), worker.cpu_seconds()
+        deadline = started + min(limits.wall_seconds(cpu_limit), wall_remaining)
         try:
-            return worker.exchange(request, started + min(seconds, remaining), on_progress)
+            return worker.exchange(request, deadline, on_progress, cpu_limit)
         except WorkerGone:
             raise
-        except WorkerTimedOut:
+        except WorkerTimedOut as timed_out:
             worker.stop()
-            if remaining < seconds:
-                raise self._over_budget() from None
+            if (remaining < seconds) if timed_out.cpu else \
+                    (wall_remaining < limits.wall_seconds(seconds)):
+                raise self._over_budget(cpu=timed_out.cpu) from None
             raise
         except BaseException:
             worker.stop()
             raise
         finally:
-            self._used += time.monotonic() - started
+            wall = time.monotonic() - started
+            cpu_after = worker.cpu_seconds()
+            self._wall_used += wall
+            self._used += wall if None in (cpu_before, cpu_after) else cpu_after - cpu_before
 
-    def _over_budget(self) -> StudentTimeout:
-        return StudentTimeout(f"the submission used up its total time of "
-                              f"{self.limits.total_seconds:g} s; the remaining checks were not "
-                              "run.")
+    def _over(self) -> bool:
+        """Whether the submission has used up its total CPU time, or its wall-clock backstop."""
+        return (self._used >= self.limits.total_seconds or
+                self._wall_used >= self.limits.wall_seconds(self.limits.total_seconds))
+
+    def _over_budget(self, cpu: bool | None = None) -> StudentTimeout:
+        total = self.limits.total_seconds
+        if cpu if cpu is not None else self._used >= total:
+            return StudentTimeout(f"the submission used up its total time of {total:g} s of CPU "
+                                  "time; the remaining checks were not run.")
+        return StudentTimeout(
+            f"the submission used up its total time of {self.limits.wall_seconds(total):g} s "
+            "while mostly waiting, not computing; the remaining checks were not run.")
 
 
 class _LoadStopped(Exception):
@@ -297,18 +321,39 @@ def _texts(reply: dict, key: str, limit: int = 1000) -> list[str]:
     return [value[:300] for value in values]
 
 
-def _gaps(hello: dict) -> str:
-    """What a plain worker said it could not enforce, as a suffix for `isolation`."""
+def describe_isolation(bubblewrap: bool, why_plain: str, hello: dict) -> str:
+    """What contained a worker, from what it said before any student code ran: the level first
+    ("bubblewrap + Landlock", "bubblewrap", "Landlock", "limits only"; see isolation_level),
+    then, after a colon or a semicolon, every gap, in words an instructor reads."""
+    landlock = str(hello.get("landlock"))[:120]
+    landlock_on = landlock.startswith("on")
     gaps = []
     if hello.get("seccomp") != "on":
         gaps.append(f"new processes are not blocked (seccomp {str(hello.get('seccomp'))[:80]})")
     if hello.get("uid") == 0:
-        gaps.append("the worker runs as root, without capabilities (`nobody` cannot read "
+        gaps.append("the worker runs as uid 0, without capabilities (other users cannot read "
                     "this interpreter's files)")
     refused = hello.get("refused_limits")
     if type(refused) is list and refused:
         gaps.append("this system refused " + ", ".join(str(name)[:20] for name in refused[:8]))
-    return "".join(f"; {gap}" for gap in gaps)
+    if bubblewrap:
+        level = "bubblewrap + Landlock" if landlock_on else f"bubblewrap (Landlock {landlock})"
+    elif landlock_on:
+        level = f"Landlock, without bubblewrap ({why_plain})"
+    else:
+        level = (f"limits only ({why_plain}; Landlock {landlock}): student code can read and "
+                 "write whatever the grader's user can, the hidden suites included")
+    return level + "".join(f"; {gap}" for gap in gaps)
+
+
+def isolation_level(description: str) -> str:
+    """"bubblewrap", "landlock" or "limits only": how strongly a worker was contained, from its
+    `isolation` text. The first two keep student code away from the kit and the network."""
+    if description.startswith("bubblewrap"):
+        return "bubblewrap"
+    if description.startswith("Landlock"):
+        return "landlock"
+    return "limits only"
 
 
 def _load_report(reply: dict) -> tuple[list[tuple[int, str]], list[str]]:
@@ -322,19 +367,18 @@ def _load_report(reply: dict) -> tuple[list[tuple[int, str]], list[str]]:
 
 
 def choose_isolation(mode: str) -> tuple[bool, str]:
-    """(use bubblewrap, the description `StudentProcess.isolation` shows) for a requested mode."""
+    """(use bubblewrap, why not) for a requested mode; why not is "" when it is used."""
     if mode not in ISOLATION_MODES:
         raise ValueError(f"unknown sandbox isolation {mode!r}; use one of "
                          f"{', '.join(ISOLATION_MODES)} (argument or ${ISOLATION_ENV})")
     if mode == "plain":
-        return False, ("limits only: plain mode was asked for "
-                       f"(isolation='plain' or ${ISOLATION_ENV})")
+        return False, f"plain mode was asked for (isolation='plain' or ${ISOLATION_ENV})"
     problem = bubblewrap_problem()
     if problem is None:
-        return True, "bubblewrap"
+        return True, ""
     if mode == "bubblewrap":
         raise RuntimeError(f"bubblewrap isolation was required, but {problem}")
-    return False, f"limits only: {problem}"
+    return False, problem
 
 
 @functools.cache

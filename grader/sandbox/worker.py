@@ -1,38 +1,47 @@
 """The sandbox worker: loads a submission's cells and runs its functions on request.
 
-Started by the grader as a script (`python worker.py FD_IN FD_OUT CONFIG_JSON`) inside bubblewrap
-or with limits only; it sees this file and channel.py and nothing of the grader. Before any
-student code runs it moves the channel's pipes out of the way, applies the resource limits, drops
-root (when asked) and installs a seccomp filter that refuses new processes and signals to other
-processes. Then it answers frames: "load" (run the cells in one fresh module) and "call".
+Started by the grader as a script (`python -s -S -P worker.py FD_IN FD_OUT CONFIG_JSON`) inside
+bubblewrap or with limits only; it sees its own modules (this file, channel.py, confine.py,
+seccomp.py, landlock.py) and nothing of the grader. Its import path is the standard library
+alone: NumPy is imported from the folder the config names, which then leaves the path again.
+Before any student code runs it moves the channel's pipes out of the way, applies the resource
+limits, drops root (when asked), restricts itself with Landlock (files: the standard library,
+NumPy, the system's libraries and its scratch folder; no TCP; no signals out) and installs a
+seccomp filter that refuses new processes, sockets and signals to other processes. Then it
+answers frames: "load" (run the cells in one fresh module) and "call".
 
-Only the standard library, NumPy and channel.py may be imported here. NumPy is imported before
-the limits are applied and root is dropped; it is trusted code, and the student's cells find it
-already loaded.
+NumPy is imported before the limits are applied and root is dropped; it is trusted code, and the
+student's cells find it already loaded.
 """
 
 from __future__ import annotations
 
-import ctypes
-import fcntl
+import importlib.abc
+import importlib.machinery
 import json
 import linecache
 import os
-import resource
-import struct
+import random
 import sys
 import traceback
 import types
-import unicodedata  # noqa: F401  (traceback needs it; loaded before the worker drops to nobody)
+import unicodedata  # noqa: F401  (traceback needs it; loaded before the worker is confined)
+
+if __name__ == "__main__":
+    # Only for the imports below: this script's folder (its own modules) and NumPy's.
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)),
+                    json.loads(sys.argv[3])["numpy_parent"]]
 
 import numpy as np
 
-if __name__ == "__main__":
-    import channel                       # the worker: channel.py is mounted beside this script
-else:
-    from grader.sandbox import channel   # imported by the kit's own tests, never in the sandbox
+if __package__:                          # imported by the kit's own tests, never in the sandbox
+    from grader.sandbox import channel, confine, landlock, seccomp
+else:                                    # the worker: its modules lie beside this script
+    import channel
+    import confine
+    import landlock
+    import seccomp
 
-CHANNEL_FD_FLOOR = 100        # the pipes move above the fds student code usually gets
 MAX_TEXT = 4000               # characters of an exception message sent back
 MAX_TRACEBACK_FRAMES = 30
 
@@ -67,172 +76,42 @@ KNOWN_GOOD = {"relu": relu, "relu_derivative": relu_derivative,
               "softmax_rows": softmax_rows, "softmax_columns": softmax_columns}
 
 
-# ---- confinement, before any student code -------------------------------------------------------
+# ---- what the student can import ------------------------------------------------------------------
 
-def move_channel(fd_in: int, fd_out: int) -> tuple[int, int]:
-    """Duplicate the pipes to high, close-on-exec fds and close the originals."""
-    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, CHANNEL_FD_FLOOR)
-                  for fd in (fd_in, fd_out))
-    os.close(fd_in)
-    os.close(fd_out)
-    return moved
+class OnlyStandardLibraryAndNumpy(importlib.abc.MetaPathFinder):
+    """Last on sys.meta_path: a top-level module nothing else found gets a message that says why
+    (the worker's import path holds the standard library and NumPy, nothing else)."""
 
-
-def apply_limits(config: dict) -> list[str]:
-    """Lower the resource limits (never above a hard limit the grader itself runs under);
-    the names of those this system refused (macOS cannot limit RLIMIT_AS, for one)."""
-    refused = []
-    for name, (soft, hard) in config["rlimits"].items():
-        which = getattr(resource, name)
-        ceiling = resource.getrlimit(which)[1]
-        if ceiling != resource.RLIM_INFINITY:
-            soft, hard = min(soft, ceiling), min(hard, ceiling)
-        try:
-            resource.setrlimit(which, (soft, hard))
-        except (ValueError, OSError):
-            refused.append(name)
-    if config["die_with_parent"] and sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        prctl(PR_SET_PDEATHSIG, 9)
-        if os.getppid() == 1:          # the grader died before we asked to follow it
-            os._exit(1)
-    return refused
+    def find_spec(self, name, path=None, target=None):
+        if path is None:
+            raise ModuleNotFoundError(
+                f"No module named {name!r}: when grading, your functions run with Python's "
+                "standard library and NumPy only", name=name)
+        return None
 
 
-def prctl(option: int, *args: int) -> int:
-    """prctl(2) with every argument passed as a full unsigned long, as the kernel reads them."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    values = [ctypes.c_ulong(value) for value in (option, *args, 0, 0, 0, 0)[:5]]
-    return libc.prctl(*values)
+# ---- randomness that repeats ---------------------------------------------------------------------
+
+#: The seed every load and every call starts from.
+SEED = 0
 
 
-def enter_scratch(folder: str, drop_to) -> None:
-    """chdir into the scratch folder and drop privileges, in the order that works: in plain mode
-    a parent of the folder may be closed to nobody, so enter first; under bubblewrap, root has
-    no capabilities left and may not enter nobody's folder, so drop first."""
-    try:
-        os.chdir(folder)
-    except PermissionError:
-        drop_privileges(drop_to)
-        os.chdir(folder)
-    else:
-        drop_privileges(drop_to)
+def make_randomness_repeatable() -> None:
+    """A submission that draws random numbers without a seed of its own (`np.random.randn`,
+    `random.random`, `np.random.default_rng()`) gets the same numbers on every grading: the
+    global generators are seeded before each load and each call (`seed_generators`), and a
+    generator made without a seed gets SEED. A grade must never depend on luck."""
+    unseeded = np.random.default_rng
+
+    def default_rng(seed=None):
+        return unseeded(SEED if seed is None else seed)
+    default_rng.__doc__ = unseeded.__doc__
+    np.random.default_rng = default_rng
 
 
-def drop_privileges(uid_gid) -> None:
-    """Become an unprivileged user for good: setuid from root clears every capability. A worker
-    that must stay root (plain mode, `nobody` cannot read the interpreter) keeps uid 0 but loses
-    every capability: it can no longer raise its hard limits or bypass file permissions."""
-    if uid_gid is None:
-        if os.geteuid() == 0 and sys.platform.startswith("linux"):
-            drop_capabilities()
-        return
-    uid, gid = uid_gid
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
-        raise SystemExit("nnkit worker: could not drop privileges")
-
-
-def drop_capabilities() -> None:
-    """Empty the effective, permitted and inheritable capability sets (capset(2)), after locking
-    root's special treatment off (securebits), so neither an exec nor anything else gives them
-    back."""
-    PR_SET_SECUREBITS, SECBIT_NOROOT, SECBIT_NOROOT_LOCKED = 28, 1 << 0, 1 << 1
-    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED)   # needs CAP_SETPCAP: may fail
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    LINUX_CAPABILITY_VERSION_3 = 0x20080522
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.capset(ctypes.byref(Header(LINUX_CAPABILITY_VERSION_3, 0)), (Data * 2)()) != 0:
-        raise SystemExit("nnkit worker: could not drop capabilities")
-
-
-# Syscall numbers from the kernel headers: asm/unistd_64.h (x86_64), asm-generic/unistd.h (aarch64,
-# which has no fork or vfork: libc forks with clone).
-SYSCALLS = {
-    "x86_64": {"socket": 41, "clone": 56, "fork": 57, "vfork": 58, "kill": 62, "ptrace": 101,
-               "rt_sigqueueinfo": 129, "tkill": 200, "tgkill": 234, "unshare": 272,
-               "rt_tgsigqueueinfo": 297, "setns": 308, "process_vm_readv": 310,
-               "process_vm_writev": 311, "pidfd_send_signal": 424, "io_uring_setup": 425,
-               "clone3": 435, "pidfd_getfd": 438},
-    "aarch64": {"unshare": 97, "ptrace": 117, "kill": 129, "tkill": 130, "tgkill": 131,
-                "rt_sigqueueinfo": 138, "socket": 198, "clone": 220, "rt_tgsigqueueinfo": 240,
-                "setns": 268, "process_vm_readv": 270, "process_vm_writev": 271,
-                "pidfd_send_signal": 424, "io_uring_setup": 425, "clone3": 435,
-                "pidfd_getfd": 438},
-}
-AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-#: Reaching into or signalling other processes, or leaving the namespaces: no exercise needs it.
-#: Nor io_uring, whose requests (sockets included) the filter would never see.
-ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "tkill",
-                 "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal", "unshare", "setns",
-                 "io_uring_setup")
-CLONE_THREAD = 0x00010000
-
-
-def seccomp_program(machine: str, own_pid: int, block_processes: bool,
-                    block_network: bool = False) -> list[tuple]:
-    """A classic-BPF seccomp filter as (code, jt, jf, k) instructions.
-
-    Always: kill and tgkill only at this process, none of ALWAYS_DENIED (EPERM).
-    With block_processes: fork, vfork and clone without CLONE_THREAD fail with EPERM, so threads
-    still work; clone3 fails with ENOSYS, which makes libc fall back to clone, whose flags a
-    filter can see (clone3 passes them in memory).
-    With block_network: socket() fails with EPERM (for a worker that shares the grader's
-    network: bubblewrap gives it none, and no exercise needs one).
-    """
-    LOAD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06   # classic BPF opcodes
-    ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
-    ARCH, NR, ARG0 = 4, 0, 16                                  # offsets in struct seccomp_data
-    numbers, deny = SYSCALLS[machine], (RET, 0, 0, EPERM)
-
-    def when(name: str, *block: tuple) -> list[tuple]:
-        """Run `block` (it ends in a RET) if the syscall is `name`; else skip over it."""
-        return [(JEQ, 0, len(block), numbers[name]), *block] if name in numbers else []
-
-    def allow_if_arg0(test: int, value: int) -> list[tuple]:
-        return [(LOAD, 0, 0, ARG0), (test, 0, 1, value), (RET, 0, 0, ALLOW), deny]
-
-    program = [(LOAD, 0, 0, ARCH), (JEQ, 1, 0, AUDIT_ARCH[machine]), deny, (LOAD, 0, 0, NR)]
-    if machine == "x86_64":                    # x32-ABI syscall numbers carry this bit
-        program += [(JGE, 0, 1, 0x40000000), deny]
-    for name in ALWAYS_DENIED:
-        program += when(name, deny)
-    if block_network:
-        program += when("socket", deny)
-    program += when("kill", *allow_if_arg0(JEQ, own_pid))
-    program += when("tgkill", *allow_if_arg0(JEQ, own_pid))
-    if block_processes:
-        program += when("fork", deny) + when("vfork", deny)
-        program += when("clone3", (RET, 0, 0, ENOSYS))
-        program += when("clone", *allow_if_arg0(JSET, CLONE_THREAD))
-    return program + [(RET, 0, 0, ALLOW)]
-
-
-def install_seccomp(block_processes: bool, block_network: bool) -> str:
-    """Install the filter; returns "on" or why it could not be."""
-    machine = os.uname().machine
-    if sys.platform != "linux" or machine not in SYSCALLS:
-        return f"unavailable on {sys.platform}/{machine}"
-    program = seccomp_program(machine, os.getpid(), block_processes, block_network)
-    filters = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
-    buffer = ctypes.create_string_buffer(filters)
-    fprog = ctypes.create_string_buffer(
-        struct.pack("HxxxxxxP", len(program), ctypes.addressof(buffer)))  # struct sock_fprog
-    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
-    if prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
-        return f"unavailable: no_new_privs failed ({os.strerror(ctypes.get_errno())})"
-    if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog)) != 0:
-        return f"unavailable: {os.strerror(ctypes.get_errno())}"
-    return "on"
+def seed_generators() -> None:
+    random.seed(SEED)
+    np.random.seed(SEED)
 
 
 # ---- loading and calling ------------------------------------------------------------------------
@@ -275,6 +154,7 @@ class Worker:
 
     def load(self, cells: list[str]) -> None:
         errors = []
+        seed_generators()
         for index, source in enumerate(cells):
             self.send({"kind": "loading", "cell": index})
             filename = f"<cell {index}>"
@@ -299,6 +179,7 @@ class Worker:
         inputs = {"args": args, "kwargs": kwargs}
         snapshot = snapshot_inputs(inputs) if request["check_mutation"] else []
         saved = self.substitute(request["substitutes"])
+        seed_generators()
         try:
             value = function(*args, **kwargs)
         except SystemExit as error:
@@ -419,16 +300,25 @@ def _as_words(array: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str]) -> None:
-    fd_in, fd_out = move_channel(int(argv[1]), int(argv[2]))
+    fd_in, fd_out = confine.move_channel(int(argv[1]), int(argv[2]))
     config = json.loads(argv[3])
-    refused_limits = apply_limits(config)
-    enter_scratch(config["cwd"], config["drop_to"])
+    for folder in sys.path[:2]:          # this script's folder and NumPy's: see the imports
+        sys.path_importer_cache.pop(folder, None)
+    del sys.path[:2]
+    refused_limits = confine.apply_limits(config)
+    confine.enter_scratch(config["cwd"], config["drop_to"])
     assert set(KNOWN_GOOD) == set(channel.KNOWN_GOOD_HELPERS)
-    del sys.path[0]  # this script's folder: the student has no business importing from it
-    seccomp = install_seccomp(config["block_processes"], config["block_network"])
+    # Landlock lets the standard library's folder be read but not listed (it holds
+    # site-packages): list it now, for the import system's cache, while that is still allowed.
+    importlib.machinery.PathFinder.find_spec("nnkit_worker_fills_import_caches")
+    confine.forbid_new_privileges()
+    files = landlock.restrict(config["readable"], config["writable"])
+    filter_status = seccomp.install_seccomp(config["block_processes"], config["block_network"])
+    make_randomness_repeatable()
+    sys.meta_path.append(OnlyStandardLibraryAndNumpy())
     worker = Worker(fd_in, fd_out)
-    worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp,
-                 "refused_limits": refused_limits})
+    worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(),
+                 "seccomp": filter_status, "landlock": files, "refused_limits": refused_limits})
     try:
         worker.serve()
     except MemoryError:

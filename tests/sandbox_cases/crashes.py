@@ -21,6 +21,13 @@ def nap(seconds):
     time.sleep(seconds)
 
 
+def burn(seconds):
+    """Compute for `seconds` of this process's CPU time."""
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+
+
 def hard_exit():
     os._exit(3)
 

@@ -40,6 +40,14 @@ def user_id():
     return os.getuid()
 
 
+def read_text(path):
+    try:
+        with open(path) as file:
+            return file.read(100)
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+
+
 def write(path):
     try:
         with open(path, "w") as file:
