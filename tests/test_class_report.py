@@ -1,0 +1,281 @@
+"""The class report: what it counts, what it flags as shared work and what it does not, and the
+files it writes.
+
+The precision corpus (tests/class_corpus/) is nine solutions of mnist_mlp written independently,
+in different styles, correct and buggy, and judy.py: bob.py with renamed variables, reordered
+helpers and changed comments. Only bob and judy may be flagged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from grader.classreport import similarity, top_misconceptions, write_class_report
+from grader.classreport.__main__ import main as classreport_main
+from grader.classreport.fingerprints import fingerprints
+from grader.classreport.model import build
+from grader.classreport.owncode import own_code
+from grader.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "class_corpus"
+EXAMPLES = ROOT / "assignments" / "examples" / "mnist_mlp"
+HOSTILE = "<b onclick=alert(1)>eve"   # a folder name cannot hold a slash
+
+
+def corpus_codes() -> dict:
+    return {path.stem: own_code(path, "mnist_mlp") for path in sorted(CORPUS.glob("*.py"))}
+
+
+# --- own code -----------------------------------------------------------------------------------
+
+def test_own_code_leaves_out_the_starter_code():
+    """ivan kept the release's docstrings, hints and two untouched stubs: none of it is his."""
+    code = {function.name: function for function in own_code(CORPUS / "ivan.py",
+                                                             "mnist_mlp").functions}
+    assert code["backprop"].tokens == () and code["update"].tokens == ()
+    shown = "\n".join(line for function in code.values() for line in function.lines)
+    assert "NotImplementedError" not in shown and "# Hint" not in shown
+    assert "Class probabilities for every sample" not in shown        # the stub's docstring
+    assert "log_norm = Z.max(axis=1, keepdims=True)" in shown          # his own softmax
+
+
+def test_own_code_of_a_release_notebook_left_as_stubs_is_empty():
+    code = own_code(EXAMPLES / "stubs_left" / "mnist_mlp.ipynb", "mnist_mlp")
+    stubs = {function.name: function.tokens for function in code.functions}
+    assert stubs["backprop"] == () and stubs["update"] == ()
+
+
+def test_renaming_reordering_and_recommenting_change_no_fingerprint(tmp_path):
+    original = tmp_path / "a.py"
+    original.write_text(
+        "import numpy as np\n\n"
+        "def scale(v, k):\n    # halve it\n    return v * k / 2\n\n"
+        "def softmax(Z):\n    top = Z.max(axis=1, keepdims=True)\n"
+        "    e = np.exp(Z - top)\n    return e / e.sum(axis=1, keepdims=True)\n")
+    disguised = tmp_path / "b.py"
+    disguised.write_text(
+        "import numpy as numpy_\n\n"
+        "def softmax(logits):\n    '''My own softmax.'''\n"
+        "    biggest = logits.max(axis=1, keepdims=True)  # stability\n"
+        "    powers = numpy_.exp(logits - biggest)\n"
+        "    return powers / powers.sum(axis=1, keepdims=True)\n\n"
+        "def times_half(value, factor):\n    return value * factor / 2\n")
+    assert set(fingerprints(own_code(original, None))) == set(
+        fingerprints(own_code(disguised, None)))
+
+
+# --- shared code --------------------------------------------------------------------------------
+
+def test_precision_corpus_flags_only_the_disguised_copy():
+    pairs = similarity.code_pairs(corpus_codes())
+    assert [(pair.a, pair.b) for pair in pairs] == [("bob", "judy")]
+    assert pairs[0].score >= 0.9
+
+
+def test_code_a_whole_class_writes_the_same_way_is_no_evidence(tmp_path):
+    """Twelve identical correct solutions: each line is shared by everyone, so by no pair."""
+    codes = {}
+    for index in range(12):
+        path = tmp_path / f"student{index}.py"
+        shutil.copy(CORPUS / "alice.py", path)
+        codes[path.stem] = own_code(path, "mnist_mlp")
+    assert similarity.code_pairs(codes) == []
+
+
+def test_rare_code_shared_in_a_larger_class_is_flagged(tmp_path):
+    """The copy is found among many submissions that share the common code."""
+    codes = corpus_codes()
+    for index in range(40):
+        path = tmp_path / f"alike{index}.py"
+        shutil.copy(CORPUS / "alice.py", path)
+        codes[path.stem] = own_code(path, "mnist_mlp")
+    assert [(pair.a, pair.b) for pair in similarity.code_pairs(codes)] == [("bob", "judy")]
+
+
+# --- identical outputs --------------------------------------------------------------------------
+
+ARRAY = "[[ 0.356,  0.969,  0.922, ..., -0.514, -0.181,  0.15 ]]  (shape (1, 10), float64)"
+OTHER_ARRAY = "[[ 0.012,  0.345,  0.678, ..., -0.901, -0.234,  0.567 ]]  (shape (1, 10), float64)"
+
+
+def failing(exercise: str, got: str, diagnosis: str = "", check: str = "values",
+            case: str = "m3") -> CheckResult:
+    feedback = {"summary": f"{exercise} returned wrong values", "expected": "[[0.1, 0.2]]",
+                "got": got, "input": "", "hint": "something", "diagnosis": diagnosis}
+    return CheckResult(f"{exercise}: {check.replace('_', ' ')}", exercise, check, "failed", 0.0,
+                       2.0, feedback["summary"], feedback,
+                       [CaseResult(case, "failed", feedback["summary"], feedback)])
+
+
+def result(name: str, *checks: CheckResult, isolation: str = "bubblewrap",
+           problems: list[str] | None = None) -> SubmissionResult:
+    exercises = {}
+    for check in checks:
+        exercises.setdefault(check.exercise, []).append(check)
+    score = 10.0 - 2 * len(checks)
+    return SubmissionResult(name, "mnist_mlp", score, 10.0,
+                            [ExerciseResult(exercise, items) for exercise, items in exercises.items()],
+                            problems=problems or [], isolation=isolation, seconds=1.0,
+                            kit_version="0.1.0")
+
+
+def passing(name: str) -> SubmissionResult:
+    check = CheckResult("relu: values", "relu", "values", "passed", 2.0, 2.0, "", None,
+                        [CaseResult("m3", "passed")])
+    return SubmissionResult(name, "mnist_mlp", 2.0, 2.0, [ExerciseResult("relu", [check])],
+                            isolation="bubblewrap", seconds=1.0)
+
+
+def classmates(count: int = 6) -> list[SubmissionResult]:
+    return [passing(f"peer{index}") for index in range(count)]
+
+
+def test_the_same_rare_wrong_values_in_two_exercises_are_flagged():
+    results = classmates() + [result(name, failing("forward", ARRAY), failing("softmax", OTHER_ARRAY))
+                              for name in ("ann", "ben")]
+    [pair] = similarity.output_pairs(results)
+    assert (pair.a, pair.b, pair.kind) == ("ann", "ben", "outputs")
+    assert {match["got"] for match in pair.evidence["matches"]} == {ARRAY, OTHER_ARRAY}
+
+
+@pytest.mark.parametrize("why, checks", [
+    ("a known misconception", [failing("forward", ARRAY, "forward.missing_bias"),
+                               failing("softmax", OTHER_ARRAY, "softmax.overflow")]),
+    ("one exercise: one bug shows in several checks", [failing("forward", ARRAY),
+                                                       failing("forward", OTHER_ARRAY, check="cache")]),
+    ("a lone number: any bug of that kind gives it", [failing("forward", "10.101"),
+                                                      failing("softmax", "2.5")]),
+])
+def test_wrong_values_that_are_no_evidence(why, checks):
+    results = classmates() + [result("ann", *checks), result("ben", *checks)]
+    assert similarity.output_pairs(results) == [], why
+
+
+def test_wrong_values_many_share_are_no_evidence():
+    checks = [failing("forward", ARRAY), failing("softmax", OTHER_ARRAY)]
+    results = classmates() + [result(f"s{index}", *checks) for index in range(5)]
+    assert similarity.output_pairs(results) == []
+
+
+# --- counting -----------------------------------------------------------------------------------
+
+def test_misconceptions_are_counted_by_id_once_per_submission():
+    results = [
+        result("ann", failing("backprop", ARRAY, "backprop.missing_1_over_m"),
+               failing("backprop", OTHER_ARRAY, "backprop.missing_1_over_m", check="shapes")),
+        result("ben", failing("backprop", "other text, same id", "backprop.missing_1_over_m")),
+        result("cat", failing("update", ARRAY, "update.not_in_the_catalogue")),
+        passing("dan"),
+    ]
+    found = {item.id: item for item in build(results, {}).misconceptions}
+    assert (found["backprop.missing_1_over_m"].count,
+            found["backprop.missing_1_over_m"].submissions) == (2, ["ann", "ben"])
+    assert found["backprop.missing_1_over_m"].text == "missing 1/m in backprop"
+    assert found["update.not_in_the_catalogue"].text == "update.not_in_the_catalogue"
+
+
+def test_figures_of_a_class():
+    results = [passing("ann"), passing("ben"),
+               result("cat", failing("relu", ARRAY), isolation="limits only: no bwrap",
+                      problems=["cell 3 has a syntax error"])]
+    report = build(results, {})
+    assert [band.count for band in report.score_histogram if band.count] == [1, 2]
+    [relu] = report.exercises
+    assert (relu.exercise, relu.full_marks, relu.submissions) == ("relu", 2, 3)
+    assert [row.submission for row in report.problems] == ["cat"]
+    assert {group.mode: group.submissions for group in report.isolation} == {
+        "bubblewrap": ["ann", "ben"], "limits only: no bwrap": ["cat"]}
+
+
+def test_terminal_shows_the_top_misconceptions():
+    results = [result(name, failing("backprop", ARRAY, "backprop.missing_1_over_m"))
+               for name in ("ann", "ben")]
+    console = Console(record=True, width=120)
+    console.print(top_misconceptions(build(results, {})))
+    text = console.export_text()
+    assert "missing 1/m in backprop" in text and "ann, ben" in text
+
+
+# --- the files ----------------------------------------------------------------------------------
+
+def write_reports(folder: Path, results: list[SubmissionResult]) -> None:
+    for item in results:
+        (folder / item.submission).mkdir(parents=True)
+        (folder / item.submission / "report.json").write_text(json.dumps(item.to_json_dict()))
+
+
+def test_write_class_report_writes_the_three_files(tmp_path):
+    results = [result(name, failing("backprop", ARRAY, "backprop.missing_1_over_m"))
+               for name in ("ann", "ben")] + [passing(HOSTILE)]
+    write_reports(tmp_path, results)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "report.json").write_text("{not json")
+    report = write_class_report(tmp_path)
+    assert len(report.submissions) == 3 and report.unreadable == ["broken"]
+    data = json.loads((tmp_path / "class.json").read_text())
+    assert data["submission_count"] == 3
+    assert {"low", "high", "count"} <= set(data["score_histogram"][0])
+    assert {"exercise", "full_marks", "mean"} <= set(data["exercises"][0])
+    assert data["misconceptions"][0] == {
+        "id": "backprop.missing_1_over_m", "exercise": "backprop",
+        "text": "missing 1/m in backprop", "count": 2, "submissions": ["ann", "ben"]}
+    page = (tmp_path / "class.html").read_text()
+    assert HOSTILE not in page and "&lt;b onclick=alert(1)&gt;eve" in page
+    assert "ann/report.html" in page
+    assert "missing 1/m in backprop" in (tmp_path / "class.md").read_text()
+
+
+def test_class_html_loads_nothing(tmp_path):
+    write_reports(tmp_path, [passing("ann"), passing("ben")])
+    write_class_report(tmp_path, {"ann": CORPUS / "bob.py", "ben": CORPUS / "judy.py"})
+    page = (tmp_path / "class.html").read_text()
+    without_namespace = page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for needle in ("http:", "https:", "<script", "<link", "src=", "@import", "url("):
+        assert needle not in without_namespace
+
+
+def test_a_flagged_pair_is_shown_side_by_side(tmp_path):
+    write_reports(tmp_path, [passing(name) for name in corpus_codes()])
+    notebooks = {path.stem: path for path in CORPUS.glob("*.py")}
+    report = write_class_report(tmp_path, notebooks)
+    assert report.flagged == [("bob", "judy")]
+    page = (tmp_path / "class.html").read_text()
+    pair = page[page.index('<section class="pair"'):]
+    pair = pair[:pair.index("</section>")]
+    assert "he_normal" in pair and "scaled_gaussian" in pair      # the two codes
+    assert "<mark>" in pair and "fingerprints" in pair            # with the evidence
+
+
+def test_the_command_rebuilds_from_the_reports_in_dir(tmp_path, capsys):
+    write_reports(tmp_path, [passing("bob"), passing("judy")])
+    assert classreport_main([str(tmp_path), str(CORPUS / "bob.py"), str(CORPUS / "judy.py"),
+                             "--assignment", "mnist_mlp"]) == 0
+    assert json.loads((tmp_path / "class.json").read_text())["similar_pairs"][0]["kind"] == "code"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "bob", "class.html", "class.json", "class.md", "judy"]
+    assert [path.name for path in (tmp_path / "bob").iterdir()] == ["report.json"]
+    assert classreport_main([str(tmp_path / "nowhere")]) == 2
+
+
+# --- graded for real ----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_precision_corpus_graded_flags_only_the_copy(tmp_path, mnist_dir, monkeypatch):
+    """The corpus graded by `grade`, then the class report from its reports: no independent pair
+    is flagged, by code or by outputs; the copy is, by its code."""
+    from grader.cli import main as grade_main
+
+    monkeypatch.setenv("MNIST_DIR", str(mnist_dir))
+    paths = sorted(CORPUS.glob("*.py"))
+    out = tmp_path / "feedback"
+    assert grade_main([*map(str, paths), "--assignment", "mnist_mlp", "--out", str(out)]) == 0
+    report = write_class_report(out, {path.stem: path for path in paths})
+    assert report.flagged == [("bob", "judy")]
+    assert "code" in {pair.kind for pair in report.similar_pairs}
+    assert {row.submission: row.percent for row in report.submissions}["alice"] == 100
