@@ -21,20 +21,25 @@ class Feedback(AssertionError):
     got:      what the student's function returned, printed small.
     input:    the (small) input the function was called on.
     hint:     the mistake this usually means and what to do about it.
+    diagnosis: the stable id of the mistake the hint names (`backprop.missing_1_over_m`, listed in
+              `grader.diagnose.DIAGNOSES`), "" when the hint is general advice. An id without a
+              dot (`transposed`: a mistake any exercise can make) is completed with the exercise
+              of the check that raised it when the outcome is recorded (`grader.plugin.classify`).
     """
 
     def __init__(self, summary: str, *, expected: str = "", got: str = "", input: str = "",
-                 hint: str = ""):
+                 hint: str = "", diagnosis: str = ""):
         super().__init__(summary)
         self.summary = summary
         self.expected = expected
         self.got = got
         self.input = input
         self.hint = hint
+        self.diagnosis = diagnosis
 
     def as_dict(self) -> dict[str, str]:
         return {"summary": self.summary, "expected": self.expected, "got": self.got,
-                "input": self.input, "hint": self.hint}
+                "input": self.input, "hint": self.hint, "diagnosis": self.diagnosis}
 
     def __str__(self) -> str:
         lines = [self.summary]

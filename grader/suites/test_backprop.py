@@ -70,6 +70,7 @@ def run_backprop(student, notation, ref, case, substitutes) -> Run:
     rows_dims = {"W1": (784, "h"), "b1": (1, "h"), "W2": ("h", 10), "b2": (1, 10)}
     grads = expect_dict_of_arrays(
         grads, what="backprop(X, Y, params, cache)", input=shown, diagnose=diagnoses,
+        diagnose_missing=diagnose.missing_bias_gradients,
         shapes={"d" + name: case.params[name].shape for name in PARAM_NAMES},
         dims={"d" + name: notation.shape(rows_dims[name]) for name in PARAM_NAMES})
     return Run(grads, expected, diagnoses, shown)

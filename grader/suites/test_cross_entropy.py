@@ -26,11 +26,13 @@ def batch(notation, rng, m):
 
 
 @pytest.mark.parametrize("m", [1, 5])
-def test_returns_float(student, notation, rng, m):
+def test_returns_float(student, notation, ref, rng, m):
     """cross_entropy returns one number (a float, or a NumPy scalar)."""
     A, Y = batch(notation, rng, m)
     expect_float(student.call("cross_entropy", A, Y), what="cross_entropy(A, Y)",
-                 input=show_inputs(A=A, Y=Y))
+                 input=show_inputs(A=A, Y=Y),
+                 diagnose=partial(diagnose.cross_entropy_mistakes, A=A, Y=Y,
+                                  expected=ref.cross_entropy(A, Y), notation=notation))
 
 
 @pytest.mark.parametrize("m", [1, 3, 8, 50])

@@ -33,7 +33,9 @@ def run_forward(student, notation, forward_substitutes, case):
     shown = show_inputs(X=case.X, params=case.params)
     A2, cache = expect_pair(student.call("forward", case.X, case.params,
                                          substitutes=forward_substitutes),
-                            what="forward(X, params)", names=("A2", "cache"), input=shown)
+                            what="forward(X, params)", names=("A2", "cache"), input=shown,
+                            diagnose=partial(diagnose.forward_returns_four_arrays,
+                                             notation=notation))
     rows_shapes = {"Z1": (m, h), "A1": (m, h), "Z2": (m, 10), "A2": (m, 10)}
     rows_dims = {"Z1": ("m", "h"), "A1": ("m", "h"), "Z2": ("m", 10), "A2": ("m", 10)}
     A2 = expect_array(A2, shape=notation.shape((m, 10)), dims=notation.shape(("m", 10)),

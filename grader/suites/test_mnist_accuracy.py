@@ -6,6 +6,11 @@ exercises); then it measures the test accuracy of the parameters you end with us
 REFERENCE's forward pass, after checking that they are a dict of finite W1, b1, W2, b2 of the
 right shapes.
 
+A mistake is charged once, in its own exercise: each of the four functions that lost points in
+its own exercise (or is missing) is replaced by the reference's for this training, and a failure
+here names only the functions of yours that were trained. With all four replaced there is nothing
+of yours to train, and the check fails saying so.
+
 The recipe: one epoch over the first `images` training images, shuffled with a fixed seed, in
 batches of `batch_size`, the learning rate decaying linearly from `lr_start` to `lr_end` (the
 decay makes the final accuracy steady). The thresholds come from training the reference's own
@@ -32,7 +37,8 @@ import numpy as np
 import pytest
 
 import reference
-from grader.expect import expect_dict_of_arrays, expect_pair, expect_that
+from grader import diagnose
+from grader.expect import expect_dict_of_arrays, expect_pair
 from grader.feedback import Feedback
 
 
@@ -59,7 +65,8 @@ SEED = 0
 #: Seconds the whole training may take; a vectorised submission needs well under one.
 TIME_BUDGET = 20.0
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
-#: The exercises whose mistakes can sink this check.
+#: The functions this check trains; one that lost points in its own exercise (or is missing) is
+#: replaced by the reference's, so that its mistake is charged once, in its own exercise.
 USED = ("init_params", "forward", "backprop", "update")
 
 
@@ -70,63 +77,83 @@ class Training:
     accuracy: float | None = None
     stopped_by: BaseException | None = None
     recipe: Recipe | None = None
+    used: tuple = USED         # the student's functions that were trained
+    replaced: tuple = ()       # the ones the reference's stood in for
+
+
+class Trainer:
+    """Trains once, on the first check that asks: by then every other exercise has run (the
+    conftest runs this check last), so it is known which functions lost points."""
+
+    def __init__(self, student, assignment, notation, ref, mnist, substitutes):
+        self.student, self.assignment, self.notation, self.ref = student, assignment, notation, ref
+        self.mnist, self.substitutes = mnist, substitutes
+        self.result: Training | None = None
+
+    def training(self, failed_exercises: set) -> Training:
+        if self.result is None:
+            self.result = self.train(failed_exercises)
+        return self.result
+
+    def train(self, failed_exercises: set) -> Training:
+        if self.mnist.error:
+            return Training()
+        recipe = RECIPES.get(self.assignment.hidden)
+        if recipe is None:
+            raise RuntimeError(f"no MNIST recipe for hidden={self.assignment.hidden}: measure "
+                               "the reference and add one to RECIPES")
+        defined = set(self.student.functions)
+        lost = set(failed_exercises) | {name for name in USED if name not in defined}
+        replaced = tuple(name for name in USED if name in lost)
+        used = tuple(name for name in USED if name not in lost)
+        if not used:
+            return Training(stopped_by=Feedback(
+                "No function of yours was left to train.", expected="at least one of "
+                f"{', '.join(USED)} passing its own exercise", got="none",
+                hint=diagnose.nothing_to_train(replaced).text), recipe=recipe, used=used,
+                replaced=replaced)
+        network = Network(self.student, self.ref, self.notation, replaced, *self.substitutes)
+        try:
+            params = train(network, self.notation, self.mnist.train, recipe,
+                           self.assignment.hidden)
+            X_test, labels_test = self.mnist.test
+            return Training(accuracy=self.ref.accuracy(X_test, labels_test, params),
+                            recipe=recipe, used=used, replaced=replaced)
+        except Exception as error:   # Feedback or a StudentError: re-raised by each check
+            return Training(stopped_by=error, recipe=recipe, used=used, replaced=replaced)
 
 
 @pytest.fixture(scope="module")
-def training(student, assignment, notation, ref, mnist, forward_substitutes,
-             backprop_substitutes) -> Training:
-    if mnist.error:
-        return Training()
-    recipe = RECIPES.get(assignment.hidden)
-    if recipe is None:
-        raise RuntimeError(f"no MNIST recipe for hidden={assignment.hidden}: measure the "
-                           "reference and add one to RECIPES")
-    try:
-        params = train(student, notation, mnist.train, recipe, assignment.hidden,
-                       forward_substitutes, backprop_substitutes)
-        X_test, labels_test = mnist.test
-        return Training(accuracy=ref.accuracy(X_test, labels_test, params), recipe=recipe)
-    except Exception as error:   # Feedback or a StudentError: re-raised by each check
-        return Training(stopped_by=error, recipe=recipe)
+def trainer(student, assignment, notation, ref, mnist, forward_substitutes,
+            backprop_substitutes) -> Trainer:
+    return Trainer(student, assignment, notation, ref, mnist,
+                   (forward_substitutes, backprop_substitutes))
 
 
-def test_learns(training, mnist, failed_exercises):
+def test_learns(trainer, mnist, failed_exercises):
     """Training makes real progress: test accuracy ≥ 50 %."""
-    expect_accuracy(training, mnist, LEARNS, failed_exercises)
+    expect_accuracy(trainer.training(failed_exercises), mnist, LEARNS)
 
 
-def test_accuracy(training, mnist, failed_exercises):
+def test_accuracy(trainer, mnist, failed_exercises):
     """Test accuracy close to the reference's under the same recipe (see RECIPES)."""
-    expect_accuracy(training, mnist, training.recipe.passing if training.recipe else 1.0,
-                    failed_exercises)
+    training = trainer.training(failed_exercises)
+    expect_accuracy(training, mnist, training.recipe.passing if training.recipe else 1.0)
 
 
-def expect_accuracy(training: Training, mnist, threshold: float, failed_exercises: set) -> None:
+def expect_accuracy(training: Training, mnist, threshold: float) -> None:
     if mnist.error:
         pytest.skip(f"MNIST is not available, so the accuracy check could not run: {mnist.error}")
-    if isinstance(training.stopped_by, Feedback):
-        stopped = training.stopped_by
-        raise Feedback(stopped.summary, expected=stopped.expected, got=stopped.got,
-                       input=stopped.input or describe(training.recipe),
-                       hint=f"{stopped.hint} {likely_causes(failed_exercises)}".strip())
     if training.stopped_by is not None:
         raise training.stopped_by
     if training.accuracy < threshold:
+        hint = diagnose.likely_causes(training.used, training.replaced,
+                                      describe(training.recipe))
         raise Feedback(
             f"After training, your network's test accuracy is {training.accuracy:.1%}; "
             f"this check needs {threshold:.0%}.",
             expected=f"test accuracy ≥ {threshold:.0%}", got=f"{training.accuracy:.2%}",
-            input=describe(training.recipe), hint=likely_causes(failed_exercises))
-
-
-def likely_causes(failed_exercises: set) -> str:
-    failed = [name for name in USED if name in failed_exercises]
-    if failed:
-        return (f"These exercises lost points too and are the likely cause: {', '.join(failed)}. "
-                "Fix them first.")
-    return ("Your functions pass their own checks, so look at how they work together: does "
-            "update use the lr it is given, and does backprop return the gradients of the loss "
-            "of the batch it is given?")
+            input=describe(training.recipe), hint=hint.text, diagnosis=hint.diagnosis)
 
 
 def describe(recipe: Recipe | None) -> str:
@@ -134,21 +161,53 @@ def describe(recipe: Recipe | None) -> str:
         return ""
     return (f"one epoch over {recipe.images} MNIST training images, batches of "
             f"{recipe.batch_size}, learning rate {recipe.lr_start} decaying to {recipe.lr_end}, "
-            f"your init_params(seed={SEED})")
+            f"init_params(seed={SEED})")
 
 
 # ---- the training loop, on the trusted side ---------------------------------------------------
 
-def train(student, notation, train_split, recipe: Recipe, hidden: int, forward_substitutes,
-          backprop_substitutes) -> dict:
-    """Run `recipe` with the student's functions; returns the final params, validated.
+class Network:
+    """The four functions training calls: the student's (in the sandbox, forward and backprop
+    with the kit's helpers), or the reference's (trusted, in-process) for those `replaced`."""
+
+    def __init__(self, student, ref, notation, replaced, forward_substitutes,
+                 backprop_substitutes):
+        self.student, self.ref, self.notation, self.replaced = student, ref, notation, replaced
+        self.forward_substitutes, self.backprop_substitutes = (forward_substitutes,
+                                                               backprop_substitutes)
+
+    def init_params(self, hidden: int):
+        sizes = {"n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": SEED}
+        if "init_params" in self.replaced:
+            return self.ref.init_params(**sizes)
+        return self.student.call("init_params", **sizes)
+
+    def forward(self, X, params):
+        if "forward" in self.replaced:
+            return self.ref.forward(X, params)
+        return self.student.call("forward", X, params, substitutes=self.forward_substitutes)
+
+    def backprop(self, X, Y, params, cache):
+        if "backprop" in self.replaced:
+            return self.ref.backprop(X, Y, params, cache)
+        return self.student.call("backprop", X, Y, params, cache,
+                                 substitutes=self.backprop_substitutes)
+
+    def update(self, params, grads, lr):
+        if "update" in self.replaced:
+            return self.ref.update(params, grads, lr)
+        return self.student.call("update", params, grads, lr)
+
+
+def train(network: Network, notation, train_split, recipe: Recipe, hidden: int) -> dict:
+    """Run `recipe` with `network`'s functions; returns the final params, validated. Whatever
+    the student's functions return is validated before the reference's functions use it.
 
     X: (images, 784) float32 — (784, images) as columns; labels (images,).
     """
     shapes = parameter_shapes(notation, hidden)
-    params = expect_params(student.call("init_params", n_input=784, n_hidden=hidden,
-                                        n_output=10, seed=SEED),
-                           shapes, f"init_params(n_input=784, n_hidden={hidden}, n_output=10)")
+    params = expect_params(network.init_params(hidden), shapes,
+                           f"init_params(n_input=784, n_hidden={hidden}, n_output=10)")
     # The images come in the dtype of the student's parameters: a matrix product of mixed
     # dtypes (float64 weights, float32 pixels) skips BLAS and is ten times slower.
     dtype = params["W1"].dtype
@@ -161,20 +220,24 @@ def train(student, notation, train_split, recipe: Recipe, hidden: int, forward_s
     started = time.perf_counter()
     for step, start in enumerate(starts):
         Xb, Yb = (samples(array, notation, start, start + recipe.batch_size) for array in (X, Y))
-        A2, cache = expect_pair(
-            student.call("forward", Xb, params, substitutes=forward_substitutes),
-            what="forward(X, params), during training", names=("A2", "cache"))
-        grads = student.call("backprop", Xb, Yb, params, cache, substitutes=backprop_substitutes)
+        A2, cache = expect_pair(network.forward(Xb, params),
+                                what="forward(X, params), during training", names=("A2", "cache"))
+        cache = expect_dict_of_arrays(cache, what="forward's cache, during training",
+                                      shapes=cache_shapes(notation, Xb, hidden), finite=False)
+        grads = expect_dict_of_arrays(
+            network.backprop(Xb, Yb, params, cache), finite=False,
+            what=f"backprop(X, Y, params, cache) at training step {step + 1}",
+            shapes={"d" + name: shape for name, shape in shapes.items()})
         lr = recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / max(1, len(starts) - 1)
-        params = expect_params(student.call("update", params, grads, lr), shapes,
-                               f"update(params, grads, lr) at training step {step + 1}")
+        params = expect_params(network.update(params, grads, lr), shapes,
+                               f"update(params, grads, lr) at training step {step + 1}", network)
         if time.perf_counter() - started > TIME_BUDGET:
+            hint = diagnose.too_slow()
             raise Feedback(
                 f"Training stopped after {step + 1} of {len(starts)} steps: it took longer than "
                 f"{TIME_BUDGET:.0f} s.", expected=f"{len(starts)} steps within {TIME_BUDGET:.0f} s",
-                got=f"{step + 1} steps", input=describe(recipe),
-                hint="Use whole-array NumPy operations (matrix products, broadcasting) instead of "
-                     "Python loops over samples or units.")
+                got=f"{step + 1} steps", input=describe(recipe), hint=hint.text,
+                diagnosis=hint.diagnosis)
     return params
 
 
@@ -188,12 +251,20 @@ def parameter_shapes(notation, hidden: int) -> dict[str, tuple]:
     return {name: notation.shape(shape) for name, shape in rows.items()}
 
 
-def expect_params(value, shapes: dict, what: str) -> dict:
+def cache_shapes(notation, X, hidden: int) -> dict[str, tuple]:
+    m = X.shape[notation.sample_axis]
+    rows = {"Z1": (m, hidden), "A1": (m, hidden), "Z2": (m, 10), "A2": (m, 10)}
+    return {name: notation.shape(shape) for name, shape in rows.items()}
+
+
+def expect_params(value, shapes: dict, what: str, network: Network | None = None) -> dict:
     """Parameters that are a dict of finite arrays of the right shapes; nan means divergence."""
     params = expect_dict_of_arrays(value, shapes=shapes, what=what, finite=False)
     diverged = [name for name in PARAM_NAMES if not np.all(np.isfinite(params[name]))]
-    expect_that(not diverged, f"{what} returned nan or inf in {', '.join(diverged)}: training "
-                "diverged.", expected="finite parameters", got=f"nan/inf in {', '.join(diverged)}",
-                hint="The steps were too large: usually a gradient missing its 1/m, or an update "
-                     "with the wrong sign.")
+    if diverged:
+        used = [n for n in USED if network is None or n not in network.replaced]
+        hint = diagnose.diverged(used, network.replaced if network else ())
+        raise Feedback(f"{what} returned nan or inf in {', '.join(diverged)}: training diverged.",
+                       expected="finite parameters", got=f"nan/inf in {', '.join(diverged)}",
+                       hint=hint.text, diagnosis=hint.diagnosis)
     return params

@@ -27,7 +27,8 @@ def run_update(student, params, grads, lr):
     shown = show_inputs(params=params, grads=grads, lr=lr)
     new = expect_dict_of_arrays(student.call("update", params, grads, lr),
                                 what=f"update(params, grads, lr={lr})", input=shown,
-                                shapes={name: params[name].shape for name in PARAM_NAMES})
+                                shapes={name: params[name].shape for name in PARAM_NAMES},
+                                diagnose_missing=diagnose.update_missing_biases)
     return new, shown
 
 
@@ -52,7 +53,7 @@ def test_direction(student, ref, network_case, m, h):
         expect_that(along < 0, f"update moved {name} along its gradient, not against it.",
                     expected=f"{name} − lr·d{name}: a step with Σ (new − old)·d{name} < 0",
                     got=f"Σ (new − old)·d{name} = {along:.3g}", input=shown,
-                    hint=diagnose.update_mistakes(new[name], W=W, dW=dW, lr=lr))
+                    hint=diagnose.update_mistakes(new[name], W=W, dW=dW, lr=lr, name=name))
     before, after = ref.cross_entropy(A2, case.Y), ref.cross_entropy(ref.forward(case.X, new)[0],
                                                                      case.Y)
     expect_that(after < before, f"One step of update raised the loss from {before:.6g} to "
@@ -76,7 +77,7 @@ def test_step(student, network_case, rng, lr):
         W, dW = case.params[name], grads["d" + name]
         expect_close(new[name], W - lr * dW, what=f"update(params, grads, lr={lr})['{name}']",
                      input=shown, rtol=1e-6,
-                     diagnose=partial(diagnose.update_mistakes, W=W, dW=dW, lr=lr))
+                     diagnose=partial(diagnose.update_mistakes, W=W, dW=dW, lr=lr, name=name))
 
 
 def test_no_mutation(student, network_case, rng, did_its_work):
