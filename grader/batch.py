@@ -50,9 +50,10 @@ class Graded:
 
 
 def grade_batch(submissions: list[Submission], out: Path, jobs: int,
-                force: bool = False) -> Iterator[Graded]:
-    """Every submission's result, reused ones first, then the others as they finish."""
-    environment = grading_environment()
+                force: bool = False, skip_mnist: bool = False) -> Iterator[Graded]:
+    """Every submission's result, reused ones first, then the others as they finish.
+    skip_mnist: the submissions are graded without mnist_accuracy (Submission.skip_mnist)."""
+    environment = grading_environment(skip_mnist)
     fingerprints = [fingerprint(submission, environment) for submission in submissions]
     to_grade = []
     for index, (submission, key) in enumerate(zip(submissions, fingerprints)):
@@ -82,10 +83,11 @@ def fingerprint(submission: Submission, environment: str) -> str:
     return digest.hexdigest()
 
 
-def grading_environment() -> str:
+def grading_environment(skip_mnist: bool = False) -> str:
     """What every grade of a batch depends on besides the submission: the kit's code and the
-    MNIST files. Read once per batch."""
-    return f"{kit_digest()}\0{mnist_state()}"
+    MNIST files, or that the MNIST check was left out (so a grade without it is not reused by a
+    run with it, and the other way round). Read once per batch."""
+    return f"{kit_digest()}\0{'mnist not graded' if skip_mnist else mnist_state()}"
 
 
 def kit_digest() -> str:

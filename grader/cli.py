@@ -1,10 +1,11 @@
 """`grade PATH...`: grade submissions and write the feedback every student gets.
 
-The command is the pipeline, end to end: expand each PATH into submissions (grader.layouts: a
-class folder, an nbgrader course, an LMS zip) and read them (grader.submission); grade each in its
-own trusted grading process, unless DIR already holds its up-to-date report (grader.batch; inside:
-grader.scoring: extract → isolated student worker → hidden suites → points); write its reports
-(grader.render) as soon as it is done; then DIR/grades.csv and a summary of the batch.
+The command is the pipeline, end to end: check that MNIST is there for the MNIST check
+(grader.mnist_probe) before writing anything; expand each PATH into submissions (grader.layouts:
+a class folder, an nbgrader course, an LMS zip) and read them (grader.submission); grade each in
+its own trusted grading process, unless DIR already holds its up-to-date report (grader.batch;
+inside: grader.scoring: extract → isolated student worker → hidden suites → points); write its
+reports (grader.render) as soon as it is done; then DIR/grades.csv and a summary of the batch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -19,11 +21,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
     TimeElapsedColumn, TimeRemainingColumn
 
-from grader.assignments import ASSIGNMENTS
+from grader import mnist_probe
+from grader.assignments import ASSIGNMENTS, get_assignment
 from grader.atomic import write_atomically
 from grader.batch import Graded, grade_batch
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
+from grader.rubric import load as load_rubric
 from grader.submission import Submission, UsageError, check_paths, find_submissions
 
 REPORT = "report.json"
@@ -43,6 +47,11 @@ hidden suites. For each submission, DIR/<submission>/ gets report.md and report.
 student), report.json (for tools) and results.json (Gradescope's format); DIR/grades.csv is the
 gradebook of every submission graded into DIR.
 
+The mnist_accuracy exercise trains the student's network on MNIST: without the four MNIST files
+(in $MNIST_DIR, else downloaded into the kit's datasets/mnist/) grade stops before grading
+anything and says how to get them; --skip-mnist grades the rest, and mnist_accuracy is then
+"not graded" everywhere, left out of both the score and the maximum.
+
 Grading is resumable: a submission whose notebook and the kit are unchanged since its report in
 DIR was written is not graded again (--force regrades it), so after a crash, a Ctrl-C or a kill,
 running the same command again grades only what is left."""
@@ -57,6 +66,7 @@ examples:
   grade work/*.py --assignment mnist_mlp   .py files of a known assignment
   grade submitted/*/ --fail-under 60       exit 1 if any submission scores below 60 %
   grade submissions/ --force               regrade all, e.g. after editing a notebook by hand
+  grade submissions/ --skip-mnist          grade without MNIST: mnist_accuracy not graded
 
 assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's metadata
   `nnkit.assignment`, else its file name; --assignment overrides both)
@@ -64,7 +74,8 @@ assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's me
 exit status:
   0  every submission was graded (whatever its score), or its up-to-date report reused
   1  --fail-under was not met by at least one submission
-  2  usage error (e.g. a PATH that does not exist, or a class folder with no submission)
+  2  nothing was graded: a usage error (e.g. a PATH that does not exist, or a class folder with
+     no submission), or MNIST missing without --skip-mnist
   130  interrupted (Ctrl-C): the reports already written are complete"""
 
 
@@ -89,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regrade every submission, even those whose report in DIR is up to "
                              "date (same notebook, same kit)")
     parser.add_argument("--fail-under", metavar="PCT", type=float,
-                        help="exit with status 1 if any submission scores below PCT percent")
+                        help="exit with status 1 if any submission scores below PCT percent "
+                             "(of the points graded)")
+    parser.add_argument("--skip-mnist", action="store_true",
+                        help="do not grade the mnist_accuracy exercise (e.g. MNIST cannot be had "
+                             "here): it is reported as not graded and counts in neither the "
+                             "score nor the maximum")
     return parser
 
 
@@ -99,8 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _check_options(args)
         check_paths(args.paths)
+    except UsageError as error:
+        _say(f"grade: {error}")
+        return 2
+    missing_mnist = None if args.skip_mnist else mnist_probe.unavailable()
+    if missing_mnist:
+        _say(no_mnist_message(missing_mnist))
+        return 2
+    try:
         _prepare_out(args.out)
-        submissions = [submission for submission in
+        submissions = [replace(submission, skip_mnist=args.skip_mnist) for submission in
                        find_submissions(args.paths, args.assignment, args.out / UNPACKED)
                        if submission.path.resolve() != args.out.resolve()]
     except UsageError as error:
@@ -109,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if not submissions:
         _say(f"grade: no submission found in {', '.join(args.paths)}")
         return 2
+    if args.skip_mnist:
+        console.print(skip_mnist_note(), style="dim", markup=False, highlight=False)
     graded: dict[int, Graded] = {}
     try:
         for item in _grade_showing_progress(submissions, args, console):
@@ -132,7 +158,8 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
                             console: Console) -> Iterator[Graded]:
     """Grade, writing each submission's reports as soon as it is done. One submission: its whole
     report on the terminal. Several: a line each under a progress bar with an ETA."""
-    items = grade_batch(submissions, args.out, args.jobs, force=args.force)
+    items = grade_batch(submissions, args.out, args.jobs, force=args.force,
+                        skip_mnist=args.skip_mnist)
     if len(submissions) == 1:
         with console.status("grading 1 submission…"):
             [item] = list(items)
@@ -171,9 +198,37 @@ def write_gradebook(out: Path) -> None:
         write_atomically(out / GRADEBOOK, gradebook.render(results))
 
 
+def no_mnist_message(where: str) -> str:
+    """For the instructor, when MNIST cannot be had: nothing was graded, where nnkit looked, and
+    the three ways on (the data, the network, or --skip-mnist)."""
+    rubric = load_rubric()
+    worth = gradebook.number(rubric.exercise_points(mnist_probe.MNIST_EXERCISE))
+    ways = [*mnist_probe.how_to_get(),
+            f"or pass --skip-mnist to grade everything else: {mnist_probe.MNIST_EXERCISE} is then "
+            "reported as not graded and left out of every score and maximum"]
+    return "\n".join([
+        f"grade: nothing was graded: the {mnist_probe.MNIST_EXERCISE} exercise ({worth} of the "
+        f"rubric's {gradebook.number(rubric.max_score())} points) trains on MNIST, which cannot "
+        f"be found. {where}",
+        "To grade, do one of these, then run the same command again:",
+        *(f"  - {way}" for way in ways)])
+
+
+def skip_mnist_note() -> str:
+    rubric = load_rubric()
+    graded = rubric.max_score() - rubric.exercise_points(mnist_probe.MNIST_EXERCISE)
+    return (f"--skip-mnist: {mnist_probe.MNIST_EXERCISE} is not graded; scores are out of "
+            f"{gradebook.number(graded)}")
+
+
 def _check_options(args: argparse.Namespace) -> None:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.assignment is not None:
+        try:
+            get_assignment(args.assignment)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     if args.fail_under is not None and not 0 <= args.fail_under <= 100:
         raise UsageError("--fail-under is a percentage between 0 and 100")
     if args.out.exists() and not args.out.is_dir():

@@ -1,10 +1,12 @@
 """The pytest plugin through which the runner hands a student to the hidden suites and hears back.
 
 `GradingSession` is registered under the plugin name `grading_session`; the suites' conftest reads
-`.student`, `.assignment` and `.mnist` from it. Its hooks turn every test into a `CaseOutcome`
-(exercise, check, case, status, message, feedback) and nothing else: a failure is described only by
-what `grader.feedback.Feedback` or a `StudentError` carries, never by pytest's report, the test's
-source or a hidden file's path.
+`.student`, `.assignment` and `.mnist` from it. It deselects the exercises that are not to run:
+those whose function is missing (`not_run`) and those the instructor left out of the grade
+(`not_graded`: mnist_accuracy under `grade --skip-mnist`). Its hooks turn every test into a
+`CaseOutcome` (exercise, check, case, status, message, feedback) and nothing else: a failure is
+described only by what `grader.feedback.Feedback` or a `StudentError` carries, never by pytest's
+report, the test's source or a hidden file's path.
 """
 
 from __future__ import annotations
@@ -110,13 +112,14 @@ class GradingSession:
     """One submission being graded: what the suites need, and what they found."""
 
     def __init__(self, student, assignment, mnist: MnistData | None = None,
-                 not_run: set[str] = frozenset()):
+                 not_run: set[str] = frozenset(), not_graded: set[str] = frozenset()):
         # pytest registers a plugin object under its `__name__`; the suites look it up by name.
         self.__name__ = PLUGIN_NAME
         self.student = student
         self.assignment = assignment
         self.mnist = mnist if mnist is not None else MnistData(assignment.notation)
         self.not_run = set(not_run)   # exercises not to run (their function is missing)
+        self.not_graded = set(not_graded)   # exercises the instructor left out of the grade
         self._outcomes: dict[str, CaseOutcome] = {}
         self._seconds: dict[str, float] = {}
         self._timed_out: dict[str, str] = {}   # exercise → the message of its first timeout
@@ -127,9 +130,12 @@ class GradingSession:
         return list(self._outcomes.values())
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
-        dropped = [item for item in items if exercise_of(item) in self.not_run]
+        """Not running a left-out exercise at all (rather than skipping its cases) also spares
+        its module fixtures: under --skip-mnist nothing trains and MNIST is never read."""
+        left_out = self.not_run | self.not_graded
+        dropped = [item for item in items if exercise_of(item) in left_out]
         if dropped:
-            items[:] = [item for item in items if exercise_of(item) not in self.not_run]
+            items[:] = [item for item in items if exercise_of(item) not in left_out]
             config.hook.pytest_deselected(items=dropped)
 
     @pytest.hookimpl(tryfirst=True)

@@ -8,14 +8,23 @@ Scoring fills it, renderers only read it: no score is computed and no sentence i
      "tests": [{"name", "exercise", "check", "status", "score", "max_score", "message",
                 "feedback", "cases"}],
      "skipped", "problems", "load_errors", "isolation", "output", "seconds", "kit_version", "fingerprint"}
+
+A test's `status` is one of STATUSES. `score` is the sum of the tests' scores and `max_score` the
+sum of theirs, so a check with status `skipped` (not graded: `grade --skip-mnist`), whose score and
+max_score are both 0, counts in neither: a correct submission graded without the MNIST check has
+82 of 82, 100 %. `percent` is 100 × score / max_score. `skipped` at the top level is something
+else: the notebook's statements the extract step did not run.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-#: A check's statuses, from best to worst; a check takes the worst status among its cases.
-STATUSES = ("passed", "failed", "error", "timeout")
+#: A graded check's statuses, from best to worst; a check takes the worst status among its cases.
+GRADED_STATUSES = ("passed", "failed", "error", "timeout")
+#: The status of a check that was not graded at all (the instructor left it out), worth 0 of 0.
+NOT_GRADED = "skipped"
+STATUSES = (*GRADED_STATUSES, NOT_GRADED)
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,11 @@ class CheckResult:
     def passed(self) -> bool:
         return self.status == "passed"
 
+    @property
+    def graded(self) -> bool:
+        """False for a check the instructor left out: it neither passed nor lost points."""
+        return self.status != NOT_GRADED
+
 
 @dataclass(frozen=True)
 class ExerciseResult:
@@ -82,7 +96,13 @@ class ExerciseResult:
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        """No point lost: every graded check passed (vacuously true when none was graded)."""
+        return all(check.passed for check in self.checks if check.graded)
+
+    @property
+    def graded(self) -> bool:
+        """False when every check was left out (not graded), so the exercise counts for nothing."""
+        return any(check.graded for check in self.checks)
 
 
 @dataclass(frozen=True)
@@ -101,7 +121,7 @@ class SubmissionResult:
     max_score: float
     exercises: list[ExerciseResult] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)   # why (part of) the submission was not graded
+    problems: list[str] = field(default_factory=list)   # why (part of) it was not graded; warnings
     load_errors: list[LoadError] = field(default_factory=list)
     isolation: str = ""         # "bubblewrap" or "limits only: <why>"
     output: str = ""            # what the student's code printed, truncated

@@ -15,7 +15,11 @@ Aggregation rules (all here, so renderers never compute a score):
 - an exercise whose function the submission does not define is not run: each of its checks fails
   with why the function is missing;
 - a check in the rubric that produced no outcome (a broken suite) is an `error` worth nothing and
-  says so — never a silent pass.
+  says so — never a silent pass;
+- an exercise the instructor chose not to grade (`grade --skip-mnist`: mnist_accuracy) is not run:
+  each of its checks has status `skipped`, score 0 and max_score 0, so it counts in neither the
+  score nor the maximum (a correct submission then has 82 of 82). Only the instructor's choice
+  does this: MNIST missing while grading is an `error` worth nothing, as above.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ import pytest
 
 from grader import rubric as rubric_module
 from grader.extract import Extraction, UnreadableNotebook, extract_file
+from grader.mnist_probe import MNIST_EXERCISE
 from grader.plugin import CaseOutcome, GradingSession, MnistData
-from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, SubmissionResult
+from grader.results import NOT_GRADED, CaseResult, CheckResult, ExerciseResult, LoadError, \
+    SubmissionResult
 from grader.sandbox import Limits, StudentError, StudentProcess
 from grader.submission import Submission
 
@@ -50,6 +56,9 @@ OUTPUT_CHARS = 4000
 #: raise Feedback) and rewriting them costs ~0.5 s per grading process.
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
                "-o", "addopts=", "--capture=sys", "--no-header", "--assert=plain"]
+#: What a student reads about a check the instructor left out: no paths, nothing to do.
+NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your score nor in "
+                      "the maximum")
 
 
 def grade(submission: Submission, *, limits: Limits | None = None) -> SubmissionResult:
@@ -75,15 +84,18 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
             StudentProcess(numbered_cells(extraction), Path(scratch), limits) as student:
         load_errors = [LoadError(position - 1, message) for position, message in student.load_errors]
         missing = missing_functions(set(student.functions), extraction, load_errors)
+        not_graded = not_graded_exercises(submission)
+        mnist = MnistData(submission.assignment.notation)
         session = GradingSession(student, submission.assignment,
-                                 MnistData(submission.assignment.notation).prefetch(),
-                                 not_run=set(missing))
+                                 mnist if not_graded else mnist.prefetch(),
+                                 not_run=set(missing), not_graded=not_graded)
         run_suites(session)
-        exercises = score_exercises(rubric, session.outcomes, missing)
+        exercises = score_exercises(rubric, session.outcomes, missing, not_graded)
         return SubmissionResult(
             submission=submission.name, assignment=submission.assignment.id,
             score=round(sum(exercise.score for exercise in exercises), 4),
-            max_score=rubric.max_score(), exercises=exercises, skipped=extraction.skipped,
+            max_score=round(sum(exercise.max_score for exercise in exercises), 4),
+            exercises=exercises, skipped=extraction.skipped,
             problems=extraction.problems, load_errors=load_errors, isolation=student.isolation,
             output=shortened(student.output), seconds=round(time.perf_counter() - started, 3),
             kit_version=kit_version())
@@ -134,8 +146,13 @@ def missing_functions(defined: set[str], extraction: Extraction,
     return missing
 
 
-def score_exercises(rubric, outcomes: list[CaseOutcome],
-                    missing: dict[str, str]) -> list[ExerciseResult]:
+def not_graded_exercises(submission: Submission) -> set[str]:
+    """The exercises the instructor chose to leave out of this submission's grade."""
+    return {MNIST_EXERCISE} if submission.skip_mnist else set()
+
+
+def score_exercises(rubric, outcomes: list[CaseOutcome], missing: dict[str, str],
+                    not_graded: set[str] = frozenset()) -> list[ExerciseResult]:
     """Every rubric check, in rubric order, scored from its cases' outcomes."""
     cases: dict[tuple[str, str], list[CaseResult]] = {}
     for outcome in outcomes:
@@ -146,7 +163,9 @@ def score_exercises(rubric, outcomes: list[CaseOutcome],
     for exercise in rubric.exercises():
         checks = []
         for check in rubric.checks(exercise):
-            if exercise in missing:
+            if exercise in not_graded:
+                ran = [CaseResult("", NOT_GRADED, NOT_GRADED_MESSAGE)]
+            elif exercise in missing:
                 ran = [CaseResult("", "failed", missing[exercise])]
             else:
                 ran = cases.get((exercise, check)) or [CaseResult(
@@ -159,6 +178,11 @@ def score_exercises(rubric, outcomes: list[CaseOutcome],
 
 def score_check(exercise: str, check: str, points: float, cases: list[CaseResult]) -> CheckResult:
     """One check from its cases (see the module docstring for the rules)."""
+    if all(case.status == NOT_GRADED for case in cases):
+        return CheckResult(
+            name=f"{exercise}: {check.replace('_', ' ')}", exercise=exercise, check=check,
+            status=NOT_GRADED, score=0.0, max_score=0.0, message=cases[0].message, cases=cases)
+    # Not graded is all or nothing: a skipped case among graded ones has no severity (KeyError).
     passed = sum(case.status == "passed" for case in cases)
     failing = [case for case in cases if case.status != "passed"]
     status = max((case.status for case in cases), key=SEVERITY.__getitem__)
@@ -173,17 +197,21 @@ def score_check(exercise: str, check: str, points: float, cases: list[CaseResult
 def ungraded(submission: Submission, problems: list[str], *, status: str = "failed",
              skipped: list | None = None) -> SubmissionResult:
     """A zero for a submission that could not be run: every check has `status` and, as its
-    message, the last of `problems` (the one that stopped grading)."""
+    message, the last of `problems` (the one that stopped grading); the checks the instructor
+    left out are not graded, as they would not have been for a submission that ran."""
     rubric = load_rubric()
     reason = problems[-1]
-    exercises = [ExerciseResult(exercise, [score_check(exercise, check, rubric.points(exercise, check),
-                                                       [CaseResult("", status, reason)])
-                                           for check in rubric.checks(exercise)])
-                 for exercise in rubric.exercises()]
+    not_graded = not_graded_exercises(submission)
+    exercises = [ExerciseResult(exercise, [
+        score_check(exercise, check, rubric.points(exercise, check),
+                    [CaseResult("", NOT_GRADED, NOT_GRADED_MESSAGE) if exercise in not_graded
+                     else CaseResult("", status, reason)])
+        for check in rubric.checks(exercise)]) for exercise in rubric.exercises()]
     return SubmissionResult(
         submission=submission.name,
         assignment=submission.assignment.id if submission.assignment else None,
-        score=0.0, max_score=rubric.max_score(), exercises=exercises, skipped=skipped or [],
+        score=0.0, max_score=round(sum(exercise.max_score for exercise in exercises), 4),
+        exercises=exercises, skipped=skipped or [],
         problems=problems, isolation="not run", kit_version=kit_version())
 
 

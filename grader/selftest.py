@@ -9,6 +9,11 @@ It grades, through the same pipeline as `grade`,
 Anything short of full marks means the suites, the rubric or the solutions disagree: the failing
 reports are printed and the exit status is 1. A source notebook that does not exist is reported as
 not checked (it does not count as a pass).
+
+Without the MNIST files the mnist_accuracy suite cannot be checked, and that is no disagreement:
+the rest is checked without it (as `grade --skip-mnist` would), the missing data is named as the
+cause, with where nnkit looked and how to get it, and the exit status is 2 (1 if something else
+disagrees too).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 from rich.console import Console
 
 import reference.network
+from grader import mnist_probe
 from grader.assignments import ASSIGNMENTS, Assignment
 from grader.batch import grade_in_processes
 from grader.render import points, terminal
@@ -108,8 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
     failures = 0
+    missing_mnist = mnist_probe.unavailable()
     with tempfile.TemporaryDirectory(prefix="nnkit-selftest-") as folder:
         submissions, not_checked = submissions_to_check(Path(folder))
+        submissions = [replace(submission, skip_mnist=bool(missing_mnist))
+                       for submission in submissions]
         for _, result in grade_in_processes(
                 [(index, (submission, "")) for index, submission in enumerate(submissions)],
                 max(1, args.jobs)):
@@ -125,8 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         console.print(f"{failures} solution(s) did not get full marks: the suites, the rubric "
                       "or the solutions need fixing (reports above)", style="bold red")
-        return 1
-    return 0
+    if missing_mnist:
+        # soft_wrap: paths and file names stay whole, to be copied.
+        console.print(missing_mnist_note(missing_mnist), style="bold yellow", markup=False,
+                      highlight=False, soft_wrap=True)
+    return 1 if failures else 2 if missing_mnist else 0
+
+
+def missing_mnist_note(where: str) -> str:
+    """Why the MNIST suite was not checked: missing data, not the suites or the rubric."""
+    return "\n".join([
+        f"{mnist_probe.MNIST_EXERCISE} was not checked: the MNIST files cannot be found, so its "
+        "suite could not train anything (missing data, not a disagreement of the suites, the "
+        f"rubric or the solutions). {where}",
+        "To check it too, do one of these, then run the selftest again:",
+        *(f"  - {way}" for way in mnist_probe.how_to_get())])
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ class Submission:
     assignment: Assignment | None
     kind: str | None                # "ipynb" or "py"
     problem: str | None = None
+    skip_mnist: bool = False        # the instructor left mnist_accuracy out (grade --skip-mnist)
 
 
 def find_submissions(paths: list[str | Path], assignment_id: str | None = None,

@@ -135,6 +135,19 @@ def test_a_zip_that_is_not_a_zip_gets_a_report_not_a_crash(tmp_path):
 
 # --- resuming ----------------------------------------------------------------------------------
 
+def test_a_grade_without_the_mnist_check_has_its_own_fingerprint(tmp_path):
+    """So a report graded with --skip-mnist is never reused by a run that grades MNIST, nor the
+    other way round (the real command: tests/test_grade_cli.py)."""
+    from grader.batch import fingerprint, grading_environment
+    from grader.submission import read_submission
+
+    submission = read_submission(EXAMPLES / "correct")
+    with_mnist, without = grading_environment(), grading_environment(skip_mnist=True)
+    assert with_mnist != without
+    assert fingerprint(submission, with_mnist) != fingerprint(submission, without)
+    assert grading_environment(skip_mnist=True) == without          # stable: reuse still works
+
+
 def grade(out: Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "grader", str(cwd / "class"), "--out", str(out),
                            *args], cwd=cwd, capture_output=True, text=True, timeout=600,

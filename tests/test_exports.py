@@ -67,6 +67,19 @@ def softmax_wrong(name: str = "bob") -> SubmissionResult:
                               else "failed")
 
 
+def mnist_not_graded(result: SubmissionResult) -> SubmissionResult:
+    """`result` as `grade --skip-mnist` makes it: mnist_accuracy's checks not graded, 0 of 0,
+    and the score and maximum without them."""
+    why = "not run for this submission, so it counts neither in your score nor in the maximum"
+    exercises = [exercise if exercise.name != "mnist_accuracy" else ExerciseResult(
+        exercise.name, [replace(check, status="skipped", score=0.0, max_score=0.0, message=why,
+                                feedback=None, cases=[CaseResult("", "skipped", why)])
+                        for check in exercise.checks]) for exercise in result.exercises]
+    return replace(result, exercises=exercises,
+                   score=round(sum(exercise.score for exercise in exercises), 4),
+                   max_score=round(sum(exercise.max_score for exercise in exercises), 4))
+
+
 def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -102,6 +115,20 @@ def test_gradebook_numbers_are_points_without_float_noise():
     # Exercise columns add up to the score, as every gradebook import expects.
     assert sum(float(bob[exercise]) for exercise in RUBRIC.exercises()) == pytest.approx(
         float(bob["score"]), abs=1e-3)
+
+
+def test_gradebook_says_not_graded_and_counts_only_what_was_graded():
+    results = [mnist_not_graded(full_marks("alice")), mnist_not_graded(softmax_wrong("bob")),
+               full_marks("carol")]
+    text = gradebook.render(results)
+    alice, bob, carol = rows(text)
+    assert (alice["score"], alice["max_score"], alice["mnist_accuracy"]) == ("82", "82", "not graded")
+    assert bob["mnist_accuracy"] == "not graded" and bob["max_score"] == "82"
+    assert (carol["max_score"], carol["mnist_accuracy"]) == ("100", "18")
+    # Still one cell per column, and the graded columns still add up to the score.
+    assert all(len(row) == 3 + len(RUBRIC.exercises()) for row in csv.reader(io.StringIO(text)))
+    assert sum(float(bob[name]) for name in RUBRIC.exercises() if name != "mnist_accuracy") == \
+        pytest.approx(float(bob["score"]), abs=1e-3)
 
 
 @pytest.mark.parametrize("value, text", [(92.75, "92.75"), (100.0, "100"), (0.0, "0"),
@@ -172,6 +199,34 @@ def test_results_json_lists_problems_load_errors_and_skipped_statements():
     assert "3 top-level statements were not run" in data["output"]
 
 
+def test_results_json_shows_a_check_not_graded_as_such():
+    result = mnist_not_graded(full_marks())
+    data = check_results_json(gradescope.render(result), RUBRIC)
+    assert data["score"] == 82
+    mnist = [test for test in data["tests"] if test["extra_data"]["exercise"] == "mnist_accuracy"]
+    assert [test["name"] for test in mnist] == ["mnist_accuracy: learns (not graded)",
+                                                "mnist_accuracy: accuracy (not graded)"]
+    for test in mnist:
+        assert (test["score"], test["max_score"], test["extra_data"]["status"]) == (0, 0, "skipped")
+        assert test["output"] == ("**Not graded:** not run for this submission, so it counts "
+                                  "neither in your score nor in the maximum")
+    assert "Every check passed." in data["output"]
+    assert ("Not graded: mnist_accuracy (not run for this submission, so it counts neither in "
+            "your score nor in the maximum).") in data["output"]
+    assert "MNIST_DIR" not in json.dumps(data) and "internet" not in json.dumps(data)
+
+
+def test_the_schema_check_refuses_a_not_graded_check_worth_points():
+    good = parse(gradescope.render(mnist_not_graded(full_marks())))
+    index = next(index for index, test in enumerate(good["tests"])
+                 if test["extra_data"]["status"] == "skipped")
+    for change in ({"max_score": 6.0, "status": "failed"}, {"name": "mnist_accuracy: learns"}):
+        tests = [*good["tests"][:index], {**good["tests"][index], **change},
+                 *good["tests"][index + 1:]]
+        with pytest.raises(AssertionError):
+            check_results_json(json.dumps({**good, "tests": tests}), RUBRIC)
+
+
 def test_results_json_numbers_checks_by_exercise():
     data = parse(gradescope.render(full_marks()))
     assert data["tests"][0]["number"] == "1.1"
@@ -233,9 +288,9 @@ def test_report_json_appears_only_once_the_other_files_are_complete(tmp_path):
 
 def test_grade_writes_a_valid_results_json_for_a_real_example(tmp_path):
     """The real command on a bundled example (update steps uphill): results.json agrees with
-    report.json. MNIST is not needed: without it the accuracy check is an error, still valid."""
+    report.json. MNIST is not needed: --skip-mnist leaves the accuracy check out, not graded."""
     run = subprocess.run([sys.executable, "-m", "grader", str(EXAMPLES / "update_wrong_sign"),
-                          "--out", str(tmp_path), "--jobs", "1"],
+                          "--out", str(tmp_path), "--jobs", "1", "--skip-mnist"],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "update_wrong_sign"

@@ -3,9 +3,13 @@ correct and a broken submission (each in its own grading process, student code i
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,12 +20,15 @@ from grader.selftest import reference_source
 
 SUBMISSIONS = Path(__file__).with_name("submissions")
 BROKEN = SUBMISSIONS / "broken"
+EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples"
+CORRECT = EXAMPLES / "mnist_mlp" / "correct"
 
 
-def grade(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run `python -m grader` in a fresh process, exactly as the console script would."""
+def grade(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run `python -m grader` in a fresh process, exactly as the console script would, with
+    `env` added to its environment."""
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env={**os.environ, **env})
 
 
 def report(out: Path, name: str) -> dict:
@@ -147,7 +154,8 @@ def test_help_reads_like_a_manual(capsys):
         main(["--help"])
     assert exited.value.code == 0
     text = capsys.readouterr().out
-    for expected in ["--out DIR", "--assignment ID", "--jobs N", "--fail-under PCT", "exit status:"]:
+    for expected in ["--out DIR", "--assignment ID", "--jobs N", "--fail-under PCT", "exit status:",
+                     "--skip-mnist", "MNIST missing without --skip-mnist"]:
         assert expected in text
 
 
@@ -226,3 +234,149 @@ def test_a_bug_in_the_grader_still_gives_a_report(monkeypatch, capsys):
                                "is a problem of the grader, not of your work: tell your instructor"]
     assert {check.status for check in result.checks} == {"error"}
     assert "Traceback" in capsys.readouterr().err   # for the instructor, not in the report
+
+
+# --- without MNIST: nothing graded, or --skip-mnist -----------------------------------------------
+
+def test_without_mnist_nothing_is_graded_and_the_instructor_is_told_how_to_get_it(tmp_path):
+    empty = tmp_path / "no_mnist_here"
+    empty.mkdir()
+    out = tmp_path / "feedback"
+    started = time.monotonic()
+    run = grade(str(CORRECT), str(BROKEN), "--out", str(out), cwd=tmp_path, MNIST_DIR=str(empty))
+    assert run.returncode == 2, run.stderr
+    assert time.monotonic() - started < 60              # MNIST_DIR set: no download is tried
+    assert not out.exists()                             # no reports, no grades.csv, no folder
+    assert run.stdout == "" and "Traceback" not in run.stderr
+    err = run.stderr
+    assert err.startswith("grade: nothing was graded: the mnist_accuracy exercise (18 of the "
+                          "rubric's 100 points) trains on MNIST, which cannot be found.")
+    assert f"MNIST_DIR is set to {empty}, and none of the four files is there." in err
+    for way in ["set MNIST_DIR to a folder holding the four official files",
+                "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+                "run where the network reaches the official mirrors",
+                "pass --skip-mnist to grade everything else"]:
+        assert way in err
+
+
+def test_an_existing_reports_folder_is_left_as_it_was_without_mnist(tmp_path):
+    out = tmp_path / "feedback"
+    (out / "alice").mkdir(parents=True)
+    (out / "alice" / "report.json").write_text("{}")
+    run = grade(str(CORRECT), "--out", str(out), cwd=tmp_path, MNIST_DIR=str(tmp_path))
+    assert run.returncode == 2
+    assert sorted(str(path.relative_to(out)) for path in out.rglob("*")) == [
+        "alice", "alice/report.json"]
+
+
+def test_the_probe_names_the_missing_files_and_downloads_only_without_mnist_dir(
+        tmp_path, monkeypatch, mnist_dir):
+    from grader import mnist_probe
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz"]:
+        (partial / name).symlink_to(mnist_dir / name)
+    (partial / "t10k-labels-idx1-ubyte").write_bytes(b"")    # un-gzipped counts as there
+    monkeypatch.setenv("MNIST_DIR", str(partial))
+    assert mnist_probe.unavailable() is None
+    (partial / "t10k-labels-idx1-ubyte").unlink()
+    assert mnist_probe.unavailable() == (f"MNIST_DIR is set to {partial}, and "
+                                         "t10k-labels-idx1-ubyte.gz is not there.")
+
+    # MNIST_DIR unset: the loader's default folder, and one quick download attempt per mirror.
+    tried = []
+
+    def offline(url, timeout):
+        tried.append((url, timeout))
+        raise OSError("network unreachable")
+    monkeypatch.delenv("MNIST_DIR")
+    monkeypatch.setattr("studentkit.mnist.find_mnist_dir", lambda data_dir=None: Path(
+        data_dir) if data_dir else tmp_path / "default")
+    monkeypatch.setattr(mnist_probe, "_impatient_urlopen", offline)
+    where = mnist_probe.unavailable()
+    assert where.startswith(f"MNIST_DIR is not set, so nnkit looked in its default folder "
+                            f"{tmp_path / 'default'}: none of the four files is there, and "
+                            "downloading failed (https://")
+    assert "network unreachable" in where and len(tried) == 3
+    assert list((tmp_path / "default").iterdir()) == []      # no partial download left
+
+
+@pytest.fixture(scope="module")
+def without_mnist(tmp_path_factory):
+    """The correct example graded with --skip-mnist where there is no MNIST at all."""
+    root = tmp_path_factory.mktemp("skip_mnist")
+    (root / "no_mnist").mkdir()
+    out = root / "feedback"
+    run = grade(str(CORRECT), "--out", str(out), "--skip-mnist", "--fail-under", "100", cwd=root,
+                MNIST_DIR=str(root / "no_mnist"))
+    return run, out
+
+
+def test_skip_mnist_grades_the_rest_out_of_82(without_mnist):
+    run, out = without_mnist
+    assert run.returncode == 0, run.stderr      # 100 % of what was graded: --fail-under 100 met
+    assert "--skip-mnist: mnist_accuracy is not graded; scores are out of 82" in run.stdout
+    data = report(out, "correct")
+    assert (data["score"], data["max_score"], data["percent"]) == (82, 82, 100)
+    statuses = {(test["exercise"], test["status"]) for test in data["tests"]}
+    assert {status for exercise, status in statuses if exercise == "mnist_accuracy"} == {"skipped"}
+    assert {status for exercise, status in statuses if exercise != "mnist_accuracy"} == {"passed"}
+    for test in data["tests"]:
+        if test["exercise"] == "mnist_accuracy":
+            assert (test["score"], test["max_score"]) == (0, 0)
+            assert test["message"] == ("not run for this submission, so it counts neither in "
+                                       "your score nor in the maximum")
+
+
+def test_skip_mnist_reads_not_graded_in_every_report(without_mnist):
+    run, out = without_mnist
+    folder = out / "correct"
+    text = (folder / "report.md").read_text()
+    assert "**Score: 82 / 82 (100 %)**" in text
+    assert "| ➖ | mnist_accuracy | not graded | not run |" in text and "## Not graded" in text
+    page = (folder / "report.html").read_text()
+    assert '<td class="num skipped">not graded</td>' in page and "<h2>Not graded</h2>" in page
+    with open(out / "grades.csv", newline="") as stream:
+        [row] = list(csv.DictReader(stream))
+    assert (row["score"], row["max_score"], row["mnist_accuracy"]) == ("82", "82", "not graded")
+    results = json.loads((folder / "results.json").read_text())
+    assert results["score"] == 82
+    mnist = [test for test in results["tests"]
+             if test["extra_data"]["exercise"] == "mnist_accuracy"]
+    assert [test["name"] for test in mnist] == ["mnist_accuracy: learns (not graded)",
+                                                "mnist_accuracy: accuracy (not graded)"]
+    for name in ["report.md", "report.html", "results.json", "report.json"]:
+        shown = (folder / name).read_text()
+        assert "no_mnist" not in shown and "MNIST_DIR" not in shown and "internet" not in shown
+
+
+@pytest.mark.mnist
+def test_a_grade_without_mnist_is_not_reused_once_mnist_is_graded(without_mnist, mnist_dir,
+                                                                  tmp_path):
+    _, graded_without = without_mnist
+    out = tmp_path / "feedback"
+    shutil.copytree(graded_without, out)
+    full = grade(str(CORRECT), "--out", str(out), cwd=tmp_path, MNIST_DIR=str(mnist_dir))
+    assert full.returncode == 0, full.stderr
+    data = report(out, "correct")
+    assert (data["score"], data["max_score"]) == (100, 100)
+    assert {test["status"] for test in data["tests"]} == {"passed"}
+    # ... and the other way round: a full grade is not what --skip-mnist asked for either.
+    again = grade(str(CORRECT), "--out", str(out), "--skip-mnist", cwd=tmp_path,
+                  MNIST_DIR=str(mnist_dir))
+    assert again.returncode == 0, again.stderr
+    assert report(out, "correct")["max_score"] == 82
+
+
+def test_the_selftest_names_missing_mnist_as_the_cause(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "grader.selftest", "--jobs", "2"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MNIST_DIR": str(tmp_path)})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stdout.count("✔") == 4 and "82 / 82" in run.stdout      # the rest is checked
+    assert "mnist_accuracy was not checked: the MNIST files cannot be found" in run.stdout
+    assert f"MNIST_DIR is set to {tmp_path}, and none of the four files is there." in run.stdout
+    assert "need fixing" not in run.stdout
+

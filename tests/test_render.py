@@ -176,3 +176,55 @@ def test_terminal_escape_sequences_never_reach_the_markdown_or_html(tmp_path):
         assert not any(ord(char) < 32 and char not in "\n\t" for char in text), name
         assert "line one\nline two" in text, name
     assert json.loads((folder / "report.json").read_text())["output"] == hostile
+
+
+# --- a check that was not graded (grade --skip-mnist) -------------------------------------------
+
+NOT_GRADED_WHY = ("not run for this submission, so it counts neither in your score nor in the "
+                  "maximum")
+
+
+def without_mnist() -> SubmissionResult:
+    """hand_built's relu passed, plus an mnist_accuracy the instructor left out."""
+    mnist = ExerciseResult("mnist_accuracy", [
+        CheckResult(f"mnist_accuracy: {check}", "mnist_accuracy", check, "skipped", 0.0, 0.0,
+                    NOT_GRADED_WHY, cases=[CaseResult("", "skipped", NOT_GRADED_WHY)])
+        for check in ("learns", "accuracy")])
+    relu = hand_built().exercises[0]
+    return SubmissionResult("alice", "mnist_mlp", 2.0, 2.0, [relu, mnist], isolation="bubblewrap",
+                            seconds=1.0, kit_version="0.1.0")
+
+
+def test_a_not_graded_exercise_counts_for_nothing_and_round_trips():
+    result = without_mnist()
+    mnist = result.exercises[1]
+    assert (mnist.graded, mnist.passed, mnist.score, mnist.max_score) == (False, True, 0, 0)
+    assert not any(check.graded for check in mnist.checks)
+    assert result.percent == 100
+    data = json.loads(jsonreport.render(result))
+    assert [test["status"] for test in data["tests"]] == ["passed", "skipped", "skipped"]
+    assert (data["score"], data["max_score"], data["percent"]) == (2.0, 2.0, 100.0)
+    assert jsonreport.parse(jsonreport.render(result)) == result
+
+
+def test_markdown_and_html_say_not_graded_and_nothing_else():
+    text = markdown.render(result := without_mnist())
+    assert "**Score: 2 / 2 (100 %)**" in text
+    assert "| ➖ | mnist_accuracy | not graded | not run |" in text
+    assert f"## Not graded\n\n- mnist_accuracy: {NOT_GRADED_WHY}.\n" in text
+    assert "## mnist_accuracy" not in text and "(skipped)" not in text   # no failure section
+    page = html.render(result)
+    assert ('<td class="skipped">–</td><td>mnist_accuracy</td>'
+            '<td class="num skipped">not graded</td>') in page
+    assert f"<h2>Not graded</h2>\n<ul><li>mnist_accuracy: {NOT_GRADED_WHY}.</li></ul>" in page
+    assert "mnist_accuracy —" not in page                                  # no failure section
+    for shown in (text, page):
+        assert "MNIST_DIR" not in shown and "internet" not in shown
+
+
+def test_terminal_shows_a_not_graded_row():
+    console = Console(record=True, width=100, color_system=None)
+    terminal.print_report(without_mnist(), console)
+    text = console.export_text()
+    assert re.search(r"–\s+mnist_accuracy\s+not graded\s+not run", text)
+    assert "2 / 2 (100 %)" in text and "skipped" not in text

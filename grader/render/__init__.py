@@ -43,11 +43,12 @@ def feedback_items(feedback: dict | None) -> list[tuple[str, str]]:
 
 
 def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
-    """The checks that lost points; consecutive ones that failed the same way (status, message
-    and details) are grouped, so a missing function or a stub says so once, not once per check."""
+    """The checks that lost points (not those that were not graded); consecutive ones that failed
+    the same way (status, message and details) are grouped, so a missing function or a stub says
+    so once, not once per check."""
     groups: list[list[CheckResult]] = []
     for check in checks:
-        if check.passed:
+        if check.passed or not check.graded:
             continue
         previous = groups[-1][-1] if groups else None
         if previous is not None and (check.status, check.message, check.feedback) == (
@@ -56,6 +57,17 @@ def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
         else:
             groups.append([check])
     return groups
+
+
+#: What a report shows in place of the points of an exercise that was not graded.
+NOT_GRADED_LABEL = "not graded"
+
+
+def not_graded(result: SubmissionResult) -> list[tuple[str, str]]:
+    """(exercise, why) for each exercise left out of the grade; `why` is its first check's
+    message, written by grader.scoring for the student."""
+    return [(exercise.name, exercise.checks[0].message) for exercise in result.exercises
+            if not exercise.graded]
 
 
 def group_title(group: list[CheckResult]) -> str:

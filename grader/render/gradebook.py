@@ -5,7 +5,8 @@
 
 One column per exercise (points earned), in rubric order; rows sorted by submission name, so the
 file is the same whatever order grading finished in. Numbers carry the result model's precision
-(at most four decimals) and no float noise: 92.75, 100, 0.6667.
+(at most four decimals) and no float noise: 92.75, 100, 0.6667. An exercise that was not graded
+(`grade --skip-mnist`) reads `not graded`, not 0, and `max_score` is then what was graded (82).
 
 A submission's name is a folder or file name a student chose. A spreadsheet would run a cell that
 starts with `=`, `+`, `-` or `@` as a formula, so such a name is written with a leading `'`
@@ -17,7 +18,8 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.results import SubmissionResult
+from grader.render import NOT_GRADED_LABEL
+from grader.results import ExerciseResult, SubmissionResult
 
 FIXED_COLUMNS = ("submission", "score", "max_score")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,11 +33,15 @@ def render(results: list[SubmissionResult]) -> str:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([*FIXED_COLUMNS, *exercises])
     for result in sorted(results, key=lambda result: result.submission):
-        earned = {exercise.name: exercise.score for exercise in result.exercises}
+        earned = {exercise.name: exercise_cell(exercise) for exercise in result.exercises}
         writer.writerow([safe_cell(result.submission), number(result.score),
-                         number(result.max_score),
-                         *(number(earned[name]) if name in earned else "" for name in exercises)])
+                         number(result.max_score), *(earned.get(name, "") for name in exercises)])
     return stream.getvalue()
+
+
+def exercise_cell(exercise: ExerciseResult) -> str:
+    """The points earned, or `not graded`: a 0 there would read as a failed exercise."""
+    return number(exercise.score) if exercise.graded else NOT_GRADED_LABEL
 
 
 def exercise_columns(results: list[SubmissionResult]) -> list[str]:

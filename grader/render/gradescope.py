@@ -11,6 +11,10 @@ The format is Gradescope's "Autograder Specifications" (gradescope-autograders.r
   its check's points in the rubric, so Gradescope shows the same numbers as report.md.
 - `status` is `passed` or `failed`, the only two Gradescope knows; an `error` or a `timeout` is a
   failure whose output says which, and `extra_data.status` keeps the kit's own status.
+- A check that was not graded (`grade --skip-mnist`) is a test named "… (not graded)" worth 0 of
+  0, `passed` (it lost nothing: Gradescope shows a failure in red), whose output says it was not
+  run; `extra_data.status` is `skipped`. The score is then out of fewer points than Gradescope's
+  assignment total, which Gradescope alone fixes.
 - Outputs are Markdown (`output_format: "md"`), built with the same escaping as report.md (the
   student's values and messages are hostile text) and carrying the same feedback: the message,
   expected, got, input, hint.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from grader.render import feedback_items, points
+from grader.render import NOT_GRADED_LABEL, feedback_items, not_graded, points
 from grader.render.markdown import code_block, prose, text
 from grader.results import CheckResult, SubmissionResult
 
@@ -56,11 +60,11 @@ def as_dict(result: SubmissionResult) -> dict:
 def test(check: CheckResult, number: str) -> dict:
     """One Gradescope test for one rubric check; `number` ("3.2") groups checks by exercise."""
     return {
-        "name": check.name,
+        "name": check.name if check.graded else f"{check.name} ({NOT_GRADED_LABEL})",
         "number": number,
         "score": check.score,
         "max_score": check.max_score,
-        "status": PASSED if check.passed else FAILED,
+        "status": PASSED if check.passed or not check.graded else FAILED,
         "output": "" if check.passed else "\n".join(check_details(check)),
         "output_format": "md",
         "visibility": "visible",
@@ -69,7 +73,10 @@ def test(check: CheckResult, number: str) -> dict:
 
 
 def check_details(check: CheckResult) -> list[str]:
-    """Markdown lines: what went wrong, then expected / got / input / hint, then other cases."""
+    """Markdown lines: what went wrong, then expected / got / input / hint, then other cases;
+    for a check not graded, only that it was not run."""
+    if not check.graded:
+        return [f"**{NOT_GRADED_LABEL.capitalize()}:** {prose(check.message)}"]
     label = STATUS_LABELS.get(check.status)
     lines = [f"**{label}.**", ""] if label else []
     lines += [prose(check.message), ""]
@@ -99,6 +106,10 @@ def summary(result: SubmissionResult) -> str:
             for exercise in result.exercises if not exercise.passed]
     lines += [f"Points lost in: {', '.join(lost)}. Each failed test below says what went "
               "wrong." if lost else "Every check passed.", ""]
+    left_out = not_graded(result)
+    if left_out:
+        lines += [f"{NOT_GRADED_LABEL.capitalize()}: "
+                  f"{', '.join(text(name) for name, _ in left_out)} ({prose(left_out[0][1])}).", ""]
     if result.skipped:
         count = len(result.skipped)
         lines += [f"{count} top-level statement{'s were' if count != 1 else ' was'} not run: "

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from html import escape
 
-from grader.render import failing_groups, feedback_items, group_points, group_title, points
+from grader.render import NOT_GRADED_LABEL, failing_groups, feedback_items, group_points, \
+    group_title, not_graded, points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
-MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "⏱"}
+MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "⏱", "skipped": "–"}
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
@@ -24,7 +25,7 @@ th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #d1d9
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 /* status colours on marks only: a failed check's text stays readable */
 td.passed, span.passed { color: #1a7f37; } td.failed, span.failed, span.error { color: #cf222e; }
-span.timeout { color: #9a6700; }
+span.timeout { color: #9a6700; } td.skipped { color: #59636e; }
 section.check { border: 1px solid #d1d9e0; border-left: 4px solid #cf222e; border-radius: 6px;
                 padding: .6rem 1rem; margin: .8rem 0; }
 section.check.timeout { border-left-color: #9a6700; }
@@ -47,7 +48,7 @@ def render(result: SubmissionResult) -> str:
         f'<p class="score">{points(result.score, result.max_score)} points '
         f"({result.percent:.0f} %)</p>",
         f'<div class="bar"><span style="width: {width:.1f}%"></span></div>',
-        _problems(result), _summary_table(result),
+        _problems(result), _summary_table(result), _not_graded(result),
         *(_exercise(exercise) for exercise in result.exercises if not exercise.passed),
         _skipped(result), _output(result),
         f"<footer>Graded by nnkit {escape(result.kit_version)} · isolation: "
@@ -73,6 +74,12 @@ def _problems(result: SubmissionResult) -> str:
 def _summary_table(result: SubmissionResult) -> str:
     rows = []
     for exercise in result.exercises:
+        if not exercise.graded:
+            rows.append(f'<tr><td class="skipped">{MARK["skipped"]}</td>'
+                        f"<td>{escape(exercise.name)}</td>"
+                        f'<td class="num skipped">{NOT_GRADED_LABEL}</td>'
+                        '<td class="num skipped">not run</td></tr>')
+            continue
         status = "passed" if exercise.passed else "failed"
         passed = sum(check.passed for check in exercise.checks)
         rows.append(f'<tr><td class="{status}">{MARK[status]}</td>'
@@ -81,6 +88,11 @@ def _summary_table(result: SubmissionResult) -> str:
                     f'<td class="num">{passed} of {len(exercise.checks)}</td></tr>')
     return ("<table>\n<thead><tr><th></th><th>Exercise</th><th>Points</th><th>Checks passed</th>"
             "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+
+
+def _not_graded(result: SubmissionResult) -> str:
+    items = "".join(f"<li>{escape(name)}: {_lines(why)}.</li>" for name, why in not_graded(result))
+    return f"<h2>Not graded</h2>\n<ul>{items}</ul>" if items else ""
 
 
 def _exercise(exercise: ExerciseResult) -> str:

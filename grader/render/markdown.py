@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from grader.render import failing_groups, feedback_items, group_points, group_title, points
+from grader.render import NOT_GRADED_LABEL, failing_groups, feedback_items, group_points, \
+    group_title, not_graded, points
 from grader.results import CheckResult, SubmissionResult
 
-MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️"}
+MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "➖"}
 #: Enough to stop code spans, emphasis, links (`[` suffices) and table cells; `_` inside words
 #: is inert.
 _SPECIAL = re.compile(r"([\\`*\[|])")
@@ -24,6 +25,7 @@ def render(result: SubmissionResult) -> str:
              f"**Score: {points(result.score, result.max_score)} ({result.percent:.0f} %)**", ""]
     lines += _problems(result)
     lines += _summary_table(result)
+    lines += _not_graded(result)
     for exercise in result.exercises:
         if not exercise.passed:
             lines += [f"## {text(exercise.name)} — {points(exercise.score, exercise.max_score)}", ""]
@@ -50,12 +52,23 @@ def _problems(result: SubmissionResult) -> list[str]:
 def _summary_table(result: SubmissionResult) -> list[str]:
     lines = ["| | Exercise | Points | Checks passed |", "|---|---|---|---|"]
     for exercise in result.exercises:
+        if not exercise.graded:
+            lines.append(f"| {MARK['skipped']} | {text(exercise.name)} | {NOT_GRADED_LABEL} | "
+                         "not run |")
+            continue
         passed = sum(check.passed for check in exercise.checks)
         mark = MARK["passed"] if exercise.passed else MARK["failed"]
         lines.append(f"| {mark} | {text(exercise.name)} | "
                      f"{points(exercise.score, exercise.max_score)} | "
                      f"{passed} of {len(exercise.checks)} |")
     return lines + [""]
+
+
+def _not_graded(result: SubmissionResult) -> list[str]:
+    left_out = not_graded(result)
+    if not left_out:
+        return []
+    return ["## Not graded", "", *(f"- {text(name)}: {prose(why)}." for name, why in left_out), ""]
 
 
 def _check(group: list[CheckResult]) -> list[str]:

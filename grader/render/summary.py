@@ -13,7 +13,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from grader.render import points
+from grader.render import NOT_GRADED_LABEL, points
 from grader.results import SubmissionResult
 
 #: Score bands of the distribution, in percent: [low, high).
@@ -72,14 +72,18 @@ def distribution(results: list[SubmissionResult]) -> Table:
 
 
 def exercise_rates(results: list[SubmissionResult]) -> Table:
-    """Per exercise: how many got full marks, and the mean points."""
+    """Per exercise: how many got full marks, and the mean points, among the submissions whose
+    grade includes it (`not graded` when none does)."""
     table = Table(title="Exercises", title_justify="left", header_style="bold")
     for column in ("Exercise", "Full marks", "Mean points"):
         table.add_column(column, justify="left" if column == "Exercise" else "right")
     names = [exercise.name for exercise in results[0].exercises] if results else []
     for name in names:
         found = [exercise for result in results for exercise in result.exercises
-                 if exercise.name == name]
+                 if exercise.name == name and exercise.graded]
+        if not found:
+            table.add_row(name, NOT_GRADED_LABEL, NOT_GRADED_LABEL, style="dim")
+            continue
         full = sum(exercise.score == exercise.max_score for exercise in found)
         mean = statistics.mean(exercise.score for exercise in found)
         table.add_row(name, f"{full} / {len(found)} ({100 * full / len(found):.0f} %)",

@@ -13,11 +13,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.render import failing_groups, feedback_items, group_points, group_title, points
+from grader.render import NOT_GRADED_LABEL, failing_groups, feedback_items, group_points, \
+    group_title, points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
 MARK = {"passed": ("✔", "green"), "failed": ("✘", "red"), "error": ("✘", "red"),
-        "timeout": ("⏱", "yellow")}
+        "timeout": ("⏱", "yellow"), "skipped": ("–", "dim")}
 #: Lines of one feedback field shown in the terminal; report.md and report.html show them all.
 MAX_FIELD_LINES = 8
 
@@ -55,6 +56,11 @@ def summary_table(result: SubmissionResult) -> Table:
     table.add_column("Points", justify="right")
     table.add_column("Checks", justify="right")
     for exercise in result.exercises:
+        if not exercise.graded:
+            mark, style = MARK["skipped"]
+            table.add_row(Text(mark, style), Text(exercise.name, style),
+                          Text(NOT_GRADED_LABEL, style), Text("not run", style))
+            continue
         mark, style = MARK["passed" if exercise.passed else "failed"]
         passed = sum(check.passed for check in exercise.checks)
         table.add_row(Text(mark, style), Text(exercise.name),

@@ -3,7 +3,9 @@
 The runner calls `pytest.main([...], plugins=[session])` with `session` registered under the
 plugin name `grading_session`: an object with `.student` (a `grader.sandbox.StudentProcess`),
 `.assignment` (a `grader.assignments.Assignment`) and `.mnist` (`.train`/`.test` = (X, labels)
-in the assignment's notation, or `.error`, why the data is missing).
+in the assignment's notation, or `.error`, why the data is missing). The session deselects the
+exercises that are not to run (a missing function; mnist_accuracy under `grade --skip-mnist`), so
+their tests and fixtures never start.
 
 Every check is written once for both notations: inputs are built with samples as rows and
 converted with `notation.from_rows`, and expected shapes come from `notation.shape(rows_shape)`.
