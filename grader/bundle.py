@@ -8,7 +8,7 @@ student's files in /autograder/submission; whatever `run_autograder` leaves in
 
     setup.sh          installs Python ≥ 3.11, bubblewrap and the kit (in /autograder/venv),
                       and downloads and checks MNIST into /autograder/mnist
-    run_autograder    `grade /autograder/submission --assignment ID`, then copies the
+    run_autograder    `grade /autograder/submission --assignment ID --allow-empty`, then copies the
                       submission's results.json (grader.render.gradescope) to Gradescope; if grading
                       produced none, writes a zero that says so
     kit/              the kit's source, exactly what `pip install` needs: pyproject.toml, README.md
@@ -99,7 +99,8 @@ mkdir -p "$ROOT/results"
 cd "$OUT"
 
 "$PYTHON" -c 'import sys, grader; print(f"run_autograder: nnkit from {grader.__file__}, Python {sys.version.split()[0]}")'
-"$PYTHON" -m grader "$SUBMISSION" --assignment "$ASSIGNMENT" --out "$OUT/feedback" --jobs 1
+# --allow-empty: an upload without a notebook is the student's, and gets a zero that says so.
+"$PYTHON" -m grader "$SUBMISSION" --assignment "$ASSIGNMENT" --out "$OUT/feedback" --jobs 1 --allow-empty
 status=$?
 
 GRADED="$OUT/feedback/$(basename "$SUBMISSION")/results.json"

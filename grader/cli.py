@@ -1,11 +1,12 @@
 """`grade PATH...`: grade submissions and write the feedback every student gets.
 
-The command is the pipeline, end to end: check that MNIST is there for the MNIST check
-(grader.mnist_probe) before writing anything; expand each PATH into submissions (grader.layouts:
-a class folder, an nbgrader course, an LMS zip) and read them (grader.submission); grade each in
-its own trusted grading process, unless DIR already holds its up-to-date report (grader.batch;
-inside: grader.scoring: extract → isolated student worker → hidden suites → points); write its
-reports (grader.render) as soon as it is done; then DIR/grades.csv and a summary of the batch.
+The command is the pipeline, end to end: check that what it was given can be graded (the PATHs,
+and that MNIST is there for the MNIST check, grader.mnist_probe) before writing anything; expand
+each PATH into submissions (grader.layouts: a class folder, an nbgrader course, an LMS zip) and
+read them (grader.submission); grade each in its own trusted grading process, unless DIR already
+holds its up-to-date report (grader.batch; inside: grader.scoring: extract → isolated student
+worker → hidden suites → points); write its reports (grader.render) as soon as it is done; then
+DIR/grades.csv and a summary of the batch.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from grader.batch import Graded, grade_batch
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
 from grader.rubric import load as load_rubric
-from grader.submission import Submission, UsageError, check_paths, find_submissions
+from grader.submission import Submission, UsageError, check_explicit_paths, check_paths, \
+    find_submissions
 
 REPORT = "report.json"
 GRADEBOOK = "grades.csv"
@@ -39,18 +41,24 @@ DESCRIPTION = """\
 Grade student submissions of the MNIST MLP assignment and write the feedback they get.
 
 Each PATH is one submission (a folder holding the assignment's notebook, or a .ipynb or .py
-file) or a whole class: a folder of submission folders, an nbgrader course (its
+file) or a whole class: a folder of two or more submission folders (a student folder without a
+notebook gets a zero report, "no notebook submitted"; a folder with a single sub-folder is one
+submission, as Gradescope makes of an uploaded folder), an nbgrader course (its
 submitted/<student>/<assignment>/ folders), or an LMS download (a .zip of notebooks, one per
 student, or those notebooks unzipped into one folder; Canvas, Moodle and Blackboard names give
-the student). The student's eight functions run in an isolated worker process against the
-hidden suites. For each submission, DIR/<submission>/ gets report.md and report.html (for the
-student), report.json (for tools) and results.json (Gradescope's format); DIR/grades.csv is the
-gradebook of every submission graded into DIR.
+the student). A lone PATH holding no notebook, and a file of another kind, are usage errors.
+The student's eight functions run in an isolated worker process against the hidden suites. For
+each submission, DIR/<submission>/ gets report.md and report.html (for the student), report.json
+(for tools) and results.json (Gradescope's format); DIR/grades.csv is the gradebook of every
+submission graded into DIR.
 
 The mnist_accuracy exercise trains the student's network on MNIST: without the four MNIST files
 (in $MNIST_DIR, else downloaded into the kit's datasets/mnist/) grade stops before grading
 anything and says how to get them; --skip-mnist grades the rest, and mnist_accuracy is then
 "not graded" everywhere, left out of both the score and the maximum.
+
+With --assignment, a notebook whose metadata names another assignment is graded as asked, and
+its report and the batch's problems table warn about it.
 
 Grading is resumable: a submission whose notebook and the kit are unchanged since its report in
 DIR was written is not graded again (--force regrades it), so after a crash, a Ctrl-C or a kill,
@@ -74,8 +82,8 @@ assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's me
 exit status:
   0  every submission was graded (whatever its score), or its up-to-date report reused
   1  --fail-under was not met by at least one submission
-  2  nothing was graded: a usage error (e.g. a PATH that does not exist, or a class folder with
-     no submission), or MNIST missing without --skip-mnist
+  2  nothing was graded: a usage error (a PATH that does not exist, a lone PATH holding no
+     notebook, a file that is not .ipynb, .py or .zip), or MNIST missing without --skip-mnist
   130  interrupted (Ctrl-C): the reports already written are complete"""
 
 
@@ -106,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="do not grade the mnist_accuracy exercise (e.g. MNIST cannot be had "
                              "here): it is reported as not graded and counts in neither the "
                              "score nor the maximum")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="grade a lone PATH that holds no notebook as a submission that "
+                             "handed in nothing (a zero report) instead of stopping; "
+                             "Gradescope's run_autograder passes it")
     return parser
 
 
@@ -115,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _check_options(args)
         check_paths(args.paths)
+        check_explicit_paths(args.paths, args.allow_empty)
     except UsageError as error:
         _say(f"grade: {error}")
         return 2

@@ -4,8 +4,11 @@ An instructor points `grade` at whatever they have after the deadline:
 
     one submission        alice/ (its notebook at the top, or below it), alice.ipynb, alice.py
     a class folder        submissions/ whose sub-folders are submissions (alice/, bob/, ...):
-                          at least two of them hold a notebook (a folder with one sub-folder
-                          holding a notebook is one student's folder)
+                          two or more sub-folders, however many of them hold a notebook (one
+                          that holds none is a student who handed in nothing); a folder with
+                          exactly one sub-folder is one submission, its notebook below it
+                          (alice/work/mnist_mlp.ipynb, or Gradescope's submission/ holding the
+                          folder a student uploaded)
     an nbgrader course    course/ or course/submitted/: submitted/<student>/<assignment>/<notebook>
     an LMS download       a .zip of notebooks, one per student, the student named in the file
                           name (Canvas, Moodle, Blackboard or plain `<student>.ipynb`), or the
@@ -63,10 +66,12 @@ def expand(path: Path, unpack_dir: Path, assignment_id: str | None = None) -> li
         return [Source(path, None)]                     # one student's nbgrader folder
     if _is_nbgrader_submitted(students):
         return _nbgrader_sources(students, assignment_id)
-    if sum(_holds_notebook(student) for student in students) >= 2:
+    if len(students) >= 2:
+        # A class, counted by folders and not by notebooks: a class where only one student
+        # handed anything in is still a class, and the others get a "no notebook" row.
         return [Source(student, None) for student in students]
-    # One submission: its notebook below it (alice/work/mnist_mlp.ipynb, or Gradescope's
-    # submission/ holding an uploaded folder), or no notebook at all.
+    # One submission: its notebook in its one sub-folder (alice/work/mnist_mlp.ipynb, or
+    # Gradescope's submission/ holding an uploaded folder), or no notebook at all.
     return [Source(path, None)]
 
 
@@ -94,11 +99,6 @@ def _sub_folders(path: Path) -> list[Path]:
 
 def _notebooks_at_top(path: Path) -> list[Path]:
     return sorted(child for child in path.glob("*.ipynb") if child.is_file())
-
-
-def _holds_notebook(folder: Path) -> bool:
-    """A notebook at the top of `folder` or two levels below it at most."""
-    return any(any(folder.glob(pattern)) for pattern in ("*.ipynb", "*/*.ipynb", "*/*/*.ipynb"))
 
 
 # --- LMS downloads ---------------------------------------------------------------------------

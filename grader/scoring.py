@@ -64,17 +64,18 @@ NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your
 def grade(submission: Submission, *, limits: Limits | None = None) -> SubmissionResult:
     """Grade one submission; whatever the student's code does, a result comes back."""
     started = time.perf_counter()
+    warnings = list(submission.warnings)
     if submission.problem or submission.assignment is None:
-        return ungraded(submission, [submission.problem or "no assignment"])
+        return ungraded(submission, [*warnings, submission.problem or "no assignment"])
     try:
         extraction = extract_file(submission.notebook_path)
     except UnreadableNotebook as error:
-        return ungraded(submission, [str(error)])
+        return ungraded(submission, [*warnings, str(error)])
     try:
         return _grade_extraction(submission, extraction, limits or Limits(), started)
     except StudentError as error:  # the worker could not even load the submission
-        return ungraded(submission, [*extraction.problems, error.message], status="error",
-                        skipped=extraction.skipped)
+        return ungraded(submission, [*warnings, *extraction.problems, error.message],
+                        status="error", skipped=extraction.skipped)
 
 
 def _grade_extraction(submission: Submission, extraction: Extraction, limits: Limits,
@@ -96,7 +97,8 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
             score=round(sum(exercise.score for exercise in exercises), 4),
             max_score=round(sum(exercise.max_score for exercise in exercises), 4),
             exercises=exercises, skipped=extraction.skipped,
-            problems=extraction.problems, load_errors=load_errors, isolation=student.isolation,
+            problems=[*submission.warnings, *extraction.problems], load_errors=load_errors,
+            isolation=student.isolation,
             output=shortened(student.output), seconds=round(time.perf_counter() - started, 3),
             kit_version=kit_version())
 

@@ -8,7 +8,8 @@ or `.py` file. The assignment comes from `--assignment`, else the notebook's met
 
 A path that does not exist is the user's mistake (`UsageError`); anything wrong *inside* a
 submission (no notebook, several, an unknown assignment) becomes that submission's `problem`, so it
-still gets a report and the batch goes on.
+still gets a report and the batch goes on. A notebook graded as another assignment than its
+metadata names (`--assignment` says so) is graded as asked, with a warning in its report.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Submission:
     assignment: Assignment | None
     kind: str | None                # "ipynb" or "py"
     problem: str | None = None
+    warnings: tuple[str, ...] = ()  # graded anyway, but the report says this first
     skip_mnist: bool = False        # the instructor left mnist_accuracy out (grade --skip-mnist)
 
 
@@ -64,6 +66,25 @@ def check_paths(paths: list[str | Path]) -> None:
                          "a .ipynb or a .py file, a class folder or an LMS zip")
 
 
+def check_explicit_paths(paths: list[str | Path], allow_empty: bool = False) -> None:
+    """Raise UsageError for what the user named but cannot be graded, before anything runs: a
+    file that is neither a notebook, a .py nor an LMS zip, and a lone PATH holding no notebook
+    at all (most likely the wrong folder; a zero row for it would only pollute the gradebook).
+    With several PATHs, one without a notebook is a student who handed in nothing (a zero
+    report), and so is a lone one with `allow_empty`."""
+    for path in map(Path, paths):
+        if path.is_file() and path.suffix.lower() not in (*SUBMISSION_SUFFIXES, ".zip"):
+            raise UsageError(f"{path} is neither a notebook (.ipynb), a Python file (.py) nor an "
+                             "LMS download (.zip); give one of those, or the folder that holds "
+                             "the submissions")
+    if len(paths) == 1 and Path(paths[0]).is_dir() and not allow_empty \
+            and not _notebooks_in(Path(paths[0])):
+        raise UsageError(f"{paths[0]} holds no notebook (.ipynb); give a submission folder, a "
+                         "class folder, an nbgrader course or an LMS zip, or the .ipynb or .py "
+                         "files themselves (--allow-empty grades it as a submission that handed "
+                         "in nothing)")
+
+
 def read_submission(path: Path, forced: Assignment | None = None,
                     name: str | None = None) -> Submission:
     """The Submission at `path` (a folder or a file); problems are recorded, never raised."""
@@ -78,7 +99,8 @@ def read_submission(path: Path, forced: Assignment | None = None,
     if notebook is None:
         return Submission(name, path, None, forced, None, problem)
     assignment, problem = recognise_assignment(notebook, forced)
-    return Submission(name, path, notebook, assignment, notebook.suffix[1:], problem)
+    return Submission(name, path, notebook, assignment, notebook.suffix[1:], problem,
+                      warnings=tuple(filter(None, [assignment_mismatch(notebook, forced)])))
 
 
 def find_notebook(folder: Path, forced: Assignment | None = None) -> tuple[Path | None, str | None]:
@@ -87,8 +109,8 @@ def find_notebook(folder: Path, forced: Assignment | None = None) -> tuple[Path 
     if len(candidates) == 1:
         return candidates[0], None
     if not candidates:
-        return None, (f"no notebook (.ipynb) in {folder.name}/; the folder should hold the "
-                      "assignment's notebook")
+        return None, (f"no notebook (.ipynb) in {folder.name}/: no notebook submitted, so there "
+                      "was nothing to grade; the folder should hold the assignment's notebook")
     wanted = [forced] if forced else list(ASSIGNMENTS.values())
     known = [path for path in candidates
              if any(path.name.lower() == assignment.notebook.lower() for assignment in wanted)]
@@ -128,6 +150,18 @@ def recognise_assignment(notebook: Path, forced: Assignment | None = None
         return by_name, None
     return None, (f"cannot tell which assignment {notebook.name} is for (no nnkit metadata and an "
                   f"unknown file name); grade it with --assignment ID ({_known()})")
+
+
+def assignment_mismatch(notebook: Path, forced: Assignment | None) -> str | None:
+    """A warning when `--assignment` grades a notebook as another assignment than its metadata
+    names: its checks may then fail for that reason alone (a samples-as-columns notebook graded
+    as rows loses three quarters of its points), and the report must say so."""
+    named = _metadata_assignment(notebook) if forced and notebook.suffix == ".ipynb" else None
+    if named is None or named == forced.id:
+        return None
+    return (f"{notebook.name} says it is for assignment {named!r} (its metadata) but it was "
+            f"graded as {forced.id!r}, as the instructor asked (--assignment {forced.id}); checks "
+            f"written for {forced.id} may fail only because of that")
 
 
 def _metadata_assignment(notebook: Path) -> str | None:

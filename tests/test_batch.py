@@ -59,10 +59,25 @@ def test_a_submission_folder_is_still_one_submission(tmp_path):
     assert found(tmp_path / "alice") == [("alice", "alice/mnist_mlp.ipynb")]
 
 
-def test_a_folder_with_one_notebook_below_it_is_one_submission_not_a_class(tmp_path):
+def test_a_folder_with_a_single_sub_folder_is_one_submission_not_a_class(tmp_path):
+    """alice/work/, or Gradescope's submission/ holding the folder a student uploaded."""
     notebook(tmp_path / "alice" / "work" / "mnist_mlp.ipynb")
-    (tmp_path / "alice" / "empty").mkdir()
+    (tmp_path / "alice" / ".ipynb_checkpoints").mkdir()          # hidden: not a sub-folder
     assert found(tmp_path / "alice") == [("alice", "alice/work/mnist_mlp.ipynb")]
+    notebook(tmp_path / "submission" / "my project" / "deep" / "mnist_mlp.ipynb")
+    assert found(tmp_path / "submission") == [
+        ("submission", "submission/my project/deep/mnist_mlp.ipynb")]
+
+
+def test_a_class_is_a_class_however_few_students_handed_in_a_notebook(tmp_path):
+    notebook(tmp_path / "class" / "alice" / "mnist_mlp.ipynb")
+    for empty in ["bob", "carol"]:
+        (tmp_path / "class" / empty).mkdir(parents=True)
+    assert found(tmp_path / "class") == [
+        ("alice", "class/alice/mnist_mlp.ipynb"), ("bob", ""), ("carol", "")]
+    [bob] = [s for s in find_submissions([tmp_path / "class"], None, tmp_path / "u")
+             if s.name == "bob"]
+    assert bob.problem.startswith("no notebook (.ipynb) in bob/: no notebook submitted")
 
 
 @pytest.mark.parametrize("given", ["course", "course/submitted"])

@@ -129,9 +129,11 @@ def test_one_submission_shows_its_whole_report(tmp_path):
 
 def test_graded_submissions_exit_0_whatever_their_score(tmp_path):
     (tmp_path / "nobody").mkdir()
-    run = grade(str(tmp_path / "nobody"), "--out", str(tmp_path / "fb"), cwd=tmp_path)
+    run = grade(str(tmp_path / "nobody"), "--out", str(tmp_path / "fb"), "--allow-empty",
+                cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "fb" / "nobody" / "report.json").exists()
+    data = report(tmp_path / "fb", "nobody")
+    assert data["score"] == 0 and "no notebook submitted" in data["problems"][-1]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -155,7 +157,8 @@ def test_help_reads_like_a_manual(capsys):
     assert exited.value.code == 0
     text = capsys.readouterr().out
     for expected in ["--out DIR", "--assignment ID", "--jobs N", "--fail-under PCT", "exit status:",
-                     "--skip-mnist", "MNIST missing without --skip-mnist"]:
+                     "--skip-mnist", "--allow-empty", "MNIST missing without --skip-mnist",
+                     "a lone PATH holding no"]:
         assert expected in text
 
 
@@ -380,3 +383,63 @@ def test_the_selftest_names_missing_mnist_as_the_cause(tmp_path):
     assert f"MNIST_DIR is set to {tmp_path}, and none of the four files is there." in run.stdout
     assert "need fixing" not in run.stdout
 
+
+# --- what grade is given --------------------------------------------------------------------------
+
+def test_a_lone_path_without_a_notebook_is_a_usage_error_and_writes_nothing(tmp_path):
+    (tmp_path / "wrong_folder" / "data").mkdir(parents=True)
+    (tmp_path / "wrong_folder" / "README.txt").write_text("not a submission")
+    run = grade(str(tmp_path / "wrong_folder"), "--out", str(tmp_path / "fb"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"grade: {tmp_path / 'wrong_folder'} holds no notebook (.ipynb); "
+                                 "give a submission folder, a class folder")
+    assert run.stderr.count("\n") == 1 and not (tmp_path / "fb").exists()
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "report.pdf", "mnist_mlp"])
+def test_a_file_of_another_kind_is_a_usage_error_even_among_others(tmp_path, capsys, name):
+    (tmp_path / name).write_text("hello")
+    assert main([str(tmp_path / name), str(BROKEN), "--out", str(tmp_path / "fb")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"grade: {tmp_path / name} is neither a notebook (.ipynb), a Python file (.py) "
+                   "nor an LMS download (.zip); give one of those, or the folder that holds the "
+                   "submissions\n")
+    assert not (tmp_path / "fb").exists()
+
+
+@pytest.mark.parametrize("layout", ["class folder", "explicit folders"])
+def test_a_student_folder_without_a_notebook_gets_a_zero_row(tmp_path, layout):
+    shutil.copytree(CORRECT, tmp_path / "class" / "alice")
+    (tmp_path / "class" / "bob").mkdir()
+    paths = ([str(tmp_path / "class")] if layout == "class folder"
+             else [str(tmp_path / "class" / "alice"), str(tmp_path / "class" / "bob")])
+    out = tmp_path / "fb"
+    run = grade(*paths, "--out", str(out), "--skip-mnist", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    with open(out / "grades.csv", newline="") as stream:
+        rows = {row["submission"]: row for row in csv.DictReader(stream)}
+    assert (rows["alice"]["score"], rows["bob"]["score"], rows["bob"]["max_score"]) == (
+        "82", "0", "82")
+    assert report(out, "bob")["problems"] == [
+        "no notebook (.ipynb) in bob/: no notebook submitted, so there was nothing to grade; the "
+        "folder should hold the assignment's notebook"]
+
+
+def test_a_notebook_of_another_assignment_is_graded_as_asked_with_a_warning(tmp_path):
+    columns = EXAMPLES / "mnist_mlp_columns" / "correct"
+    out = tmp_path / "fb"
+    run = grade(str(columns), str(CORRECT), "--assignment", "mnist_mlp", "--skip-mnist",
+                "--out", str(out), cwd=tmp_path, COLUMNS="400")
+    assert run.returncode == 0, run.stderr
+    names = {path.parent.name for path in out.glob("*/report.json")}
+    columns_name = next(name for name in names if "columns" in name)
+    warning = ("mnist_mlp_columns.ipynb says it is for assignment 'mnist_mlp_columns' (its "
+               "metadata) but it was graded as 'mnist_mlp', as the instructor asked (--assignment "
+               "mnist_mlp); checks written for mnist_mlp may fail only because of that")
+    data = report(out, columns_name)
+    assert data["assignment"] == "mnist_mlp" and data["problems"] == [warning]
+    assert data["score"] < data["max_score"]
+    assert report(out, next(name for name in names if name != columns_name))["problems"] == []
+    problems = run.stdout[run.stdout.index("Problems (1)"):]
+    assert columns_name in problems and warning in problems
+    assert f"- {warning}" in (out / columns_name / "report.md").read_text()

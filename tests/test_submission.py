@@ -82,6 +82,29 @@ def test_the_option_overrides_metadata_and_names(tmp_path):
     assert submission.assignment.id == "mnist_mlp" and submission.problem is None
 
 
+def test_a_notebook_graded_as_another_assignment_is_graded_as_asked_with_a_warning(tmp_path):
+    write_notebook(tmp_path / "jo" / "mnist_mlp_columns.ipynb", "mnist_mlp_columns")
+    write_notebook(tmp_path / "kim" / "work.ipynb", "cifar_cnn")
+    jo, kim = find_submissions([tmp_path / "jo", tmp_path / "kim"], assignment_id="mnist_mlp")
+    assert (jo.assignment.id, jo.problem) == ("mnist_mlp", None)
+    assert jo.warnings == (
+        "mnist_mlp_columns.ipynb says it is for assignment 'mnist_mlp_columns' (its metadata) but "
+        "it was graded as 'mnist_mlp', as the instructor asked (--assignment mnist_mlp); checks "
+        "written for mnist_mlp may fail only because of that",)
+    assert kim.problem is None and "'cifar_cnn' (its metadata)" in kim.warnings[0]
+
+
+def test_no_warning_when_the_notebook_agrees_or_says_nothing(tmp_path):
+    write_notebook(tmp_path / "a" / "work.ipynb", "mnist_mlp")
+    write_notebook(tmp_path / "b" / "mnist_mlp_columns.ipynb")        # a file name is no claim
+    (tmp_path / "c.py").write_text("def relu(Z):\n    return Z\n")
+    write_notebook(tmp_path / "d" / "work.ipynb", "mnist_mlp_columns")
+    forced = find_submissions([tmp_path / "a", tmp_path / "b", tmp_path / "c.py"],
+                              assignment_id="mnist_mlp")
+    assert [submission.warnings for submission in forced] == [(), (), ()]
+    assert only(find_submissions([tmp_path / "d"])).warnings == ()      # recognised, not forced
+
+
 def test_py_files_are_recognised_by_their_stem(tmp_path):
     path = tmp_path / "mnist_mlp_columns.py"
     path.write_text("def relu(Z):\n    return Z\n")

@@ -101,7 +101,9 @@ def slowest(results: list[SubmissionResult]) -> Table:
 
 
 def troubled_submissions(results: list[SubmissionResult]) -> Table | None:
-    """Submissions with a problem (not graded, or partly): worth a look before grades go out."""
+    """Submissions with a problem (not graded, or partly, or graded as another assignment than
+    theirs): worth a look before grades go out. Every problem of each is shown, one per line: a
+    warning (e.g. the assignment) may come before the problem that stopped grading."""
     troubled = [result for result in results if result.problems]
     if not troubled:
         return None
@@ -109,7 +111,7 @@ def troubled_submissions(results: list[SubmissionResult]) -> Table | None:
     table.add_column("Submission")
     table.add_column("Problem")
     for result in troubled[:PROBLEMS_SHOWN]:
-        table.add_row(Text(result.submission), Text(result.problems[-1]))
+        table.add_row(Text(result.submission), Text("\n".join(result.problems)))
     if len(troubled) > PROBLEMS_SHOWN:
         table.add_row("…", f"{len(troubled) - PROBLEMS_SHOWN} more: see their report.md")
     return table
