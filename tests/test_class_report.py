@@ -9,6 +9,7 @@ helpers and changed comments. Only bob and judy may be flagged.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from grader.results import CaseResult, CheckResult, ExerciseResult, SubmissionRe
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "class_corpus"
 EXAMPLES = ROOT / "assignments" / "examples" / "mnist_mlp"
+RELEASE = ROOT / "assignments" / "release" / "mnist_mlp" / "mnist_mlp.ipynb"
 HOSTILE = "<b onclick=alert(1)>eve"   # a folder name cannot hold a slash
 
 
@@ -34,15 +36,24 @@ def corpus_codes() -> dict:
 
 # --- own code -----------------------------------------------------------------------------------
 
-def test_own_code_leaves_out_the_starter_code():
-    """ivan kept the release's docstrings, hints and two untouched stubs: none of it is his."""
-    code = {function.name: function for function in own_code(CORPUS / "ivan.py",
-                                                             "mnist_mlp").functions}
-    assert code["backprop"].tokens == () and code["update"].tokens == ()
+def test_own_code_leaves_out_the_starter_code(tmp_path):
+    """A release notebook with relu filled in under its docstring and hint: only the student's
+    line is theirs, and the stubs left as they were are no code at all."""
+    notebook = json.loads(RELEASE.read_text())
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("def relu(Z):"):
+            cell["source"] = re.sub(r"raise NotImplementedError\(.*\)",
+                                    "return np.maximum(Z, 0.0)  # mine", source)
+    path = tmp_path / "mnist_mlp.ipynb"
+    path.write_text(json.dumps(notebook))
+    code = {function.name: function for function in own_code(path, "mnist_mlp").functions}
+    assert code["relu"].lines == ("def relu(Z):", "    return np.maximum(Z, 0.0)  # mine")
+    assert [token for token, _ in code["relu"].tokens] == [
+        "→", "return", "np", ".", "maximum", "(", "V", ",", "0.0", ")", "⏎"]
+    assert all(function.tokens == () for name, function in code.items() if name != "relu")
     shown = "\n".join(line for function in code.values() for line in function.lines)
-    assert "NotImplementedError" not in shown and "# Hint" not in shown
-    assert "Class probabilities for every sample" not in shown        # the stub's docstring
-    assert "log_norm = Z.max(axis=1, keepdims=True)" in shown          # his own softmax
+    assert "NotImplementedError" not in shown and "Hint" not in shown and '"""' not in shown
 
 
 def test_own_code_of_a_release_notebook_left_as_stubs_is_empty():

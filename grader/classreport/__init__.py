@@ -5,8 +5,9 @@
 
 A pipeline of its own, after grading, that reads only what grading wrote:
 
-    DIR/*/report.json (SubmissionResult.from_json_dict) ┐
-    each submission's notebook → owncode → fingerprints ┴→ model.build → html, markdown, jsonfile
+    DIR/*/report.json ─────────────────────────────────── collect ┐
+    each submission's notebook → owncode → fingerprints ─ collect ┴→ model.build → html,
+                                                                      markdown, jsonfile
 
 The notebook of a submission is the one `notebooks` maps its name to, else the path its report
 records under "source" (when the kit writes one); a submission with neither is graded as usual
@@ -16,20 +17,17 @@ and nothing here writes into a student's folder.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Mapping
 
 from grader.atomic import write_atomically
 from grader.classreport import html, jsonfile, markdown
+from grader.classreport.collect import own_codes, read_reports
 from grader.classreport.model import ClassReport, build
-from grader.classreport.owncode import own_code
 from grader.classreport.terminal import top_misconceptions
-from grader.results import SubmissionResult
 
 __all__ = ["ClassReport", "write_class_report", "top_misconceptions", "read_reports"]
 
-REPORT = "report.json"
 #: What write_class_report writes into DIR, each atomically; class.html last, so the page a
 #: browser may already show is replaced only once the data it summarises is on disk.
 FILES = (("class.json", jsonfile.render), ("class.md", markdown.render),
@@ -43,32 +41,9 @@ def write_class_report(out: Path, notebooks: Mapping[str, Path] | None = None) -
     out = Path(out)
     results, sources, unreadable = read_reports(out)
     paths = {**sources, **{name: Path(path) for name, path in (notebooks or {}).items()}}
-    codes = {result.submission: _code(paths.get(result.submission), result.assignment)
-             for result in results}
-    report = build(results, codes, folder=str(out), unreadable=unreadable)
+    compared = own_codes([(result.submission, paths.get(result.submission), result.assignment)
+                          for result in results])
+    report = build(results, compared, folder=str(out), unreadable=unreadable)
     for name, render in FILES:
         write_atomically(out / name, render(report))
     return report
-
-
-def read_reports(out: Path) -> tuple[list[SubmissionResult], dict[str, Path], list[str]]:
-    """(results, name → recorded notebook path, names whose report.json is unreadable)."""
-    results, sources, unreadable = [], {}, []
-    for path in sorted(Path(out).glob(f"*/{REPORT}")):
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            result = SubmissionResult.from_json_dict(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            unreadable.append(path.parent.name)
-            continue
-        results.append(result)
-        if isinstance(data.get("source"), str) and data["source"]:
-            sources[result.submission] = Path(data["source"])
-    return results, sources, unreadable
-
-
-def _code(path: Path | None, assignment: str | None):
-    """The own code at `path`, or None when there is no notebook to read."""
-    if path is None or not path.is_file():
-        return None
-    return own_code(path, assignment)

@@ -8,14 +8,17 @@ Every run of K consecutive normalised tokens of a function is hashed; of every W
 hashes the smallest is kept. Two functions that share a run of at least K + WINDOW − 1 tokens
 (about two lines) are guaranteed to share a fingerprint, and a shared fingerprint always means a
 shared run of K tokens. k-grams never cross from one function into the next, so the order the
-functions are written in does not matter. Hashes are blake2b, not Python's `hash()`, so the same
-code gets the same fingerprints in every process and every run.
+functions are written in does not matter.
+
+Which k-grams winnowing keeps depends on the hash values, so they must not change from run to run
+(Python salts its hashes of strings): each distinct token gets a number from blake2b, and a k-gram
+is the hash of its tuple of numbers, which Python computes the same way in every process.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import dataclass
 
 from grader.classreport.owncode import OwnCode
 
@@ -25,14 +28,10 @@ K = 10
 WINDOW = 4
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a fingerprint's tokens are: a function (index in OwnCode.functions) and the range of
-    its shown lines they span."""
-
-    function: int
-    first_line: int
-    last_line: int
+#: Where a fingerprint's tokens are: (function, first line, last line), the function an index in
+#: OwnCode.functions and the lines indexes in its shown lines. A plain tuple: a class of 1,000
+#: has about 300,000 of them, and building a named one costs a Python call each.
+Place = tuple[int, int, int]
 
 
 def fingerprints(code: OwnCode) -> dict[int, list[Place]]:
@@ -40,29 +39,30 @@ def fingerprints(code: OwnCode) -> dict[int, list[Place]]:
     found: dict[int, list[Place]] = {}
     for index, function in enumerate(code.functions):
         tokens = function.tokens
+        numbers = tuple(_number(token) for token, _ in tokens)
         # A function shorter than K tokens is one k-gram of its own length.
         starts = range(max(len(tokens) - K + 1, 1 if tokens else 0))
-        hashes = [_hash(tokens[start:start + K]) for start in starts]
+        hashes = [hash(numbers[start:start + K]) for start in starts]
         for start in _winnow(hashes):
             span = tokens[start:start + K]
-            found.setdefault(hashes[start], []).append(Place(index, span[0][1], span[-1][1]))
+            found.setdefault(hashes[start], []).append((index, span[0][1], span[-1][1]))
     return found
 
 
-def _hash(tokens) -> int:
-    text = "\x1f".join(token for token, _ in tokens)
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+@functools.lru_cache(maxsize=None)   # a class uses a few thousand distinct tokens
+def _number(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def _winnow(hashes: list[int]) -> list[int]:
     """The positions selected: in each window the smallest hash, the rightmost of equal ones, each
     position once (a function shorter than one window keeps its smallest)."""
-    if len(hashes) <= WINDOW:
-        return [min(range(len(hashes)), key=lambda i: (hashes[i], -i))] if hashes else []
+    if not hashes:
+        return []
     selected: list[int] = []
-    for start in range(len(hashes) - WINDOW + 1):
-        window = range(start, start + WINDOW)
-        best = min(window, key=lambda i: (hashes[i], -i))
+    for start in range(max(len(hashes) - WINDOW + 1, 1)):
+        window = hashes[start:start + WINDOW]
+        best = start + len(window) - 1 - window[::-1].index(min(window))
         if not selected or selected[-1] != best:
             selected.append(best)
     return selected

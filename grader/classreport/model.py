@@ -1,6 +1,6 @@
 """The class report's model: what a class of SubmissionResults adds up to, for the instructor.
 
-    build(results, codes, folder) -> ClassReport
+    build(results, compared, folder) -> ClassReport
 
 Only counting and averaging happen here, over the scores grader.scoring already gave; no check is
 re-scored, and the renderers (html, markdown, jsonfile, terminal) only read what this builds.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from grader.classreport import similarity
-from grader.classreport.owncode import OwnCode
+from grader.classreport.collect import Compared
 from grader.classreport.similarity import Pair
 from grader.results import SubmissionResult
 
@@ -128,15 +128,17 @@ class ClassReport:
         return sorted({(pair.a, pair.b) for pair in self.similar_pairs})
 
 
-def build(results: list[SubmissionResult], codes: dict[str, OwnCode | None], folder: str = "",
-          unreadable: list[str] | None = None) -> ClassReport:
-    """The class report of `results` (any order); `codes` maps a submission to its own code, or
-    to None when its notebook could not be found or read."""
+def build(results: list[SubmissionResult], compared: dict[str, Compared | None],
+          folder: str = "", unreadable: list[str] | None = None) -> ClassReport:
+    """The class report of `results` (any order); `compared` maps a submission to its own code
+    and fingerprints, or to None when its notebook could not be found or read."""
     results = sorted(results, key=lambda result: result.submission)
     rows = [_row(result) for result in results]
     exercises = exercise_stats(results)
-    available = {name: code for name, code in codes.items() if code is not None}
-    pairs = similarity.code_pairs(available) + similarity.output_pairs(results)
+    available = {name: item for name, item in compared.items() if item is not None}
+    pairs = (similarity.code_pairs({name: item.code for name, item in available.items()},
+                                   {name: item.prints for name, item in available.items()})
+             + similarity.output_pairs(results))
     return ClassReport(
         folder=folder, submissions=rows, score_histogram=histogram(rows), exercises=exercises,
         misconceptions=misconceptions(results),

@@ -1,7 +1,7 @@
 """Shared work: pairs of submissions whose own code, or whose wrong answers, are too alike to be
 independent.
 
-    code_pairs(codes: dict[str, OwnCode]) -> list[Pair]           kind "code"
+    code_pairs(codes, prints=None) -> list[Pair]                  kind "code"
     output_pairs(results: list[SubmissionResult]) -> list[Pair]   kind "outputs"
 
 Rarity is what makes sharing evidence. A fingerprint (or a wrong value) held by more than
@@ -74,8 +74,12 @@ def weight(holders: int, limit: int) -> float:
 
 # --- code ---------------------------------------------------------------------------------------
 
-def code_pairs(codes: dict[str, OwnCode]) -> list[Pair]:
-    prints = {name: fingerprints(code) for name, code in codes.items()}
+def code_pairs(codes: dict[str, OwnCode], prints: dict[str, dict[int, list[Place]]] | None = None
+               ) -> list[Pair]:
+    """The pairs of `codes` flagged for shared code; `prints`: their fingerprints, when already
+    computed (grader.classreport.collect computes them beside the code)."""
+    if prints is None:
+        prints = {name: fingerprints(code) for name, code in codes.items()}
     holders: dict[int, list[str]] = defaultdict(list)
     for name in sorted(prints):
         for fingerprint in prints[name]:
@@ -111,8 +115,8 @@ def _code_evidence(codes, prints, weights, a: str, b: str) -> dict:
 
 def _marked(code: OwnCode, places: list[Place]) -> list[dict]:
     marks: dict[int, set[int]] = defaultdict(set)
-    for place in places:
-        marks[place.function].update(range(place.first_line, place.last_line + 1))
+    for function, first_line, last_line in places:
+        marks[function].update(range(first_line, last_line + 1))
     return [{"function": function.name, "lines": list(function.lines),
              "marked": sorted(marks[index])}
             for index, function in enumerate(code.functions) if function.lines]
