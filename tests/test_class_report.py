@@ -21,10 +21,10 @@ from grader.classreport.__main__ import main as classreport_main
 from grader.classreport.fingerprints import fingerprints
 from grader.classreport.model import build
 from grader.classreport.owncode import own_code
-from grader.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
+from grader.results import SubmissionResult
+from handmade_reports import ARRAY, CORPUS, OTHER_ARRAY, failing, passing, result, write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "class_corpus"
 EXAMPLES = ROOT / "assignments" / "examples" / "mnist_mlp"
 RELEASE = ROOT / "assignments" / "release" / "mnist_mlp" / "mnist_mlp.ipynb"
 HOSTILE = "<b onclick=alert(1)>eve"   # a folder name cannot hold a slash
@@ -111,45 +111,13 @@ def test_rare_code_shared_in_a_larger_class_is_flagged(tmp_path):
 
 # --- identical outputs --------------------------------------------------------------------------
 
-ARRAY = "[[ 0.356,  0.969,  0.922, ..., -0.514, -0.181,  0.15 ]]  (shape (1, 10), float64)"
-OTHER_ARRAY = "[[ 0.012,  0.345,  0.678, ..., -0.901, -0.234,  0.567 ]]  (shape (1, 10), float64)"
-
-
-def failing(exercise: str, got: str, diagnosis: str = "", check: str = "values",
-            case: str = "m3") -> CheckResult:
-    feedback = {"summary": f"{exercise} returned wrong values", "expected": "[[0.1, 0.2]]",
-                "got": got, "input": "", "hint": "something", "diagnosis": diagnosis}
-    return CheckResult(f"{exercise}: {check.replace('_', ' ')}", exercise, check, "failed", 0.0,
-                       2.0, feedback["summary"], feedback,
-                       [CaseResult(case, "failed", feedback["summary"], feedback)])
-
-
-def result(name: str, *checks: CheckResult, isolation: str = "bubblewrap",
-           problems: list[str] | None = None) -> SubmissionResult:
-    exercises = {}
-    for check in checks:
-        exercises.setdefault(check.exercise, []).append(check)
-    score = 10.0 - 2 * len(checks)
-    return SubmissionResult(name, "mnist_mlp", score, 10.0,
-                            [ExerciseResult(exercise, items) for exercise, items in exercises.items()],
-                            problems=problems or [], isolation=isolation, seconds=1.0,
-                            kit_version="0.1.0")
-
-
-def passing(name: str) -> SubmissionResult:
-    check = CheckResult("relu: values", "relu", "values", "passed", 2.0, 2.0, "", None,
-                        [CaseResult("m3", "passed")])
-    return SubmissionResult(name, "mnist_mlp", 2.0, 2.0, [ExerciseResult("relu", [check])],
-                            isolation="bubblewrap", seconds=1.0)
-
-
 def classmates(count: int = 6) -> list[SubmissionResult]:
     return [passing(f"peer{index}") for index in range(count)]
 
 
 def test_the_same_rare_wrong_values_in_two_exercises_are_flagged():
-    results = classmates() + [result(name, failing("forward", ARRAY), failing("softmax", OTHER_ARRAY))
-                              for name in ("ann", "ben")]
+    shared = [failing("forward", ARRAY), failing("softmax", OTHER_ARRAY)]
+    results = classmates() + [result(name, *shared) for name in ("ann", "ben")]
     [pair] = similarity.output_pairs(results)
     assert (pair.a, pair.b, pair.kind) == ("ann", "ben", "outputs")
     assert {match["got"] for match in pair.evidence["matches"]} == {ARRAY, OTHER_ARRAY}
@@ -158,8 +126,8 @@ def test_the_same_rare_wrong_values_in_two_exercises_are_flagged():
 @pytest.mark.parametrize("why, checks", [
     ("a known misconception", [failing("forward", ARRAY, "forward.missing_bias"),
                                failing("softmax", OTHER_ARRAY, "softmax.overflow")]),
-    ("one exercise: one bug shows in several checks", [failing("forward", ARRAY),
-                                                       failing("forward", OTHER_ARRAY, check="cache")]),
+    ("one exercise: one bug shows in several checks",
+     [failing("forward", ARRAY), failing("forward", OTHER_ARRAY, check="cache")]),
     ("a lone number: any bug of that kind gives it", [failing("forward", "10.101"),
                                                       failing("softmax", "2.5")]),
 ])
@@ -214,12 +182,6 @@ def test_terminal_shows_the_top_misconceptions():
 
 
 # --- the files ----------------------------------------------------------------------------------
-
-def write_reports(folder: Path, results: list[SubmissionResult]) -> None:
-    for item in results:
-        (folder / item.submission).mkdir(parents=True)
-        (folder / item.submission / "report.json").write_text(json.dumps(item.to_json_dict()))
-
 
 def test_write_class_report_writes_the_three_files(tmp_path):
     results = [result(name, failing("backprop", ARRAY, "backprop.missing_1_over_m"))
