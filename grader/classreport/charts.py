@@ -18,7 +18,7 @@ TRACK_COLOUR = "#eaeef2"
 FONT = 'font-family="system-ui, sans-serif" font-size="12" fill="#1f2328"'
 
 
-def histogram(bands: list[Band], width: int = 660, height: int = 240) -> str:
+def histogram(bands: list[Band], width: int = 760, height: int = 260) -> str:
     left, bottom, top = 36, 36, 16
     plot_width, plot_height = width - left - 8, height - bottom - top
     largest = max((band.count for band in bands), default=0) or 1
@@ -42,8 +42,9 @@ def histogram(bands: list[Band], width: int = 660, height: int = 240) -> str:
 
 
 def _axis_ticks(largest: int, left: int, top: int, width: float, height: float) -> str:
-    """Gridlines at whole numbers of submissions, at most five."""
-    step = max(1, -(-largest // 5))
+    """Gridlines at round numbers of submissions (1, 2 or 5 times a power of ten), at most six."""
+    step = next(size * 10 ** power for power in range(12) for size in (1, 2, 5)
+                if largest / (size * 10 ** power) <= 5)
     lines = []
     for value in range(0, largest + 1, step):
         y = top + height - height * value / largest
@@ -54,9 +55,9 @@ def _axis_ticks(largest: int, left: int, top: int, width: float, height: float) 
     return "".join(lines)
 
 
-def rate_bars(rows: list[tuple[str, float, str]], width: int = 660) -> str:
+def rate_bars(rows: list[tuple[str, float, str]], width: int = 760) -> str:
     """rows: (label, rate from 0 to 1, text shown after the bar)."""
-    label_width, row_height, text_width = 250, 20, 120
+    label_width, row_height, text_width = 250, 20, 190
     track = width - label_width - text_width
     parts = []
     for index, (label, rate, text) in enumerate(rows):

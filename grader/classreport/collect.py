@@ -54,5 +54,8 @@ def compare(path: Path | None, assignment: str | None) -> Compared | None:
     """The own code at `path` and its fingerprints; None when there is nothing to read."""
     if path is None or not Path(path).is_file():
         return None
-    code = own_code(Path(path), assignment)
+    try:
+        code = own_code(Path(path), assignment)
+    except Exception:   # a student's file is untrusted input: it may cost its own comparison,
+        return None     # never the class report (grading has already said what is wrong with it)
     return None if code is None else Compared(code, fingerprints(code))

@@ -16,6 +16,7 @@ from grader.render import points
 
 #: Flagged pairs shown in full; the rest are listed in class.json.
 PAIRS_SHOWN = 50
+MATCHES_SHOWN = 6
 NAMES_SHOWN = 30
 
 STYLE = """
@@ -126,7 +127,8 @@ def _shared(report: ClassReport) -> str:
             f"{rare_limit(compared)} of them share counts as common, not as evidence. Identical "
             "wrong values count when they are rare, informative and not a known misconception.")
     if report.code_missing:
-        note += f" No notebook on record for: {_names(report.code_missing, link=False)}."
+        note += (" Code not compared (no notebook on record, or none readable): "
+                 f"{_names(report.code_missing, link=False)}.")
     note += "</p>"
     title = f'<h2 id="shared">Shared work ({len(report.flagged)} pair(s) flagged)</h2>\n'
     if not report.similar_pairs:
@@ -146,17 +148,19 @@ def _pair(index: int, pair: Pair) -> str:
                    f"{evidence['distinctive_a']:g} ({escape(pair.a)}) and "
                    f"{evidence['distinctive_b']:g} ({escape(pair.b)}). Marked: the lines they "
                    "share.")
-        sides = (f"<div>{_code_side(pair.a, evidence['a_code'])}</div>"
-                 f"<div>{_code_side(pair.b, evidence['b_code'])}</div>")
+        sides = (f'<div class="sides"><div>{_code_side(pair.a, evidence["a_code"])}</div>'
+                 f'<div>{_code_side(pair.b, evidence["b_code"])}</div></div>')
     else:
         matches = pair.evidence["matches"]
         summary = (f"{len(matches)} identical wrong value(s), in "
                    f"{escape(', '.join(pair.evidence['exercises']))}, that few or no other "
-                   "submissions returned and that match no known misconception.")
-        sides = "".join(_output_match(pair, match) for match in matches)
+                   "submissions returned and that match no known misconception"
+                   + (f"; the first {MATCHES_SHOWN} here, all in class.json."
+                      if len(matches) > MATCHES_SHOWN else "."))
+        sides = "".join(_output_match(pair, match) for match in matches[:MATCHES_SHOWN])
     return (f'<section class="pair" id="pair-{index + 1}">\n<h3>{_link(pair.a)} and '
             f"{_link(pair.b)} — {escape(pair.kind)}</h3>\n<p>{summary}</p>\n"
-            f'<div class="sides">{sides}</div>\n</section>')
+            f"{sides}\n</section>")
 
 
 def _code_side(name: str, functions: list[dict]) -> str:
@@ -170,12 +174,13 @@ def _code_side(name: str, functions: list[dict]) -> str:
 
 
 def _output_match(pair: Pair, match: dict) -> str:
-    where = (f"<p><b>{escape(match['check'])}</b>, case <code>{escape(match['case'] or '—')}"
-             f"</code> (returned by {match['holders']} submission(s)); expected:</p>"
-             f"<pre>{escape(match['expected'])}</pre>")
-    return (f"<div>{where}<h4>{_link(pair.a)} returned</h4><pre>{escape(match['got'])}</pre>"
-            f"</div><div><p>&nbsp;</p><h4>{_link(pair.b)} returned</h4>"
-            f"<pre>{escape(match['got'])}</pre></div>")
+    """One identical wrong value: where, what was expected, then what each returned."""
+    got = escape(match["got"])
+    return (f"<p><b>{escape(match['check'])}</b>, case <code>{escape(match['case'] or '—')}</code>"
+            f" (returned by {match['holders']} submission(s)); expected:</p>"
+            f"<pre>{escape(match['expected'])}</pre>"
+            f'<div class="sides"><div><h4>{_link(pair.a)} returned</h4><pre>{got}</pre></div>'
+            f"<div><h4>{_link(pair.b)} returned</h4><pre>{got}</pre></div></div>")
 
 
 def _problems(report: ClassReport) -> str:

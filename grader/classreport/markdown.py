@@ -76,7 +76,8 @@ def _shared(report: ClassReport) -> str:
             f"for {compared} of {len(report.submissions)} submission(s); code more than "
             f"{rare_limit(compared)} of them share counts as common, not as evidence.")
     if report.code_missing:
-        text += f" No notebook on record for: {_names(report.code_missing)}."
+        text += (" Code not compared (no notebook on record, or none readable): "
+                 f"{_names(report.code_missing)}.")
     pairs = [_pair(pair) for pair in report.similar_pairs[:PAIRS_SHOWN]]
     more = len(report.similar_pairs) - PAIRS_SHOWN
     tail = [f"{more} more pair(s) in class.json."] if more > 0 else []

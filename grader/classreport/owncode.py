@@ -97,8 +97,8 @@ def _code_cells(path: Path) -> list[tuple[int, str]]:
         if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
             return [(index, _source(cell)) for index, cell in enumerate(data["cells"])
                     if isinstance(cell, dict) and cell.get("cell_type") == "code"]
-    except (OSError, ValueError, RecursionError, AttributeError):
-        pass
+    except (OSError, ValueError, RecursionError, AttributeError, TypeError):
+        pass   # not a plain format-4 notebook: grader.extract reads it, or says why it cannot
     return extract.read_notebook_cells(path)
 
 
