@@ -51,6 +51,9 @@ def _empty_one_level(top: int, name: str, hoisted) -> None:
     try:
         for entry in list(os.scandir(directory)):
             if entry.is_dir(follow_symlinks=False):
+                # Moving a directory to another parent rewrites its "..": a grader that is not
+                # root needs write permission on it, which the student may have taken away.
+                os.chmod(entry.name, stat.S_IRWXU, dir_fd=directory)
                 os.rename(entry.name, next(hoisted), src_dir_fd=directory, dst_dir_fd=top)
             else:
                 os.unlink(entry.name, dir_fd=directory)
