@@ -50,10 +50,12 @@ class Graded:
 
 
 def grade_batch(submissions: list[Submission], out: Path, jobs: int,
-                force: bool = False, skip_mnist: bool = False) -> Iterator[Graded]:
+                force: bool = False, skip_mnist: bool = False,
+                isolation: str = "") -> Iterator[Graded]:
     """Every submission's result, reused ones first, then the others as they finish.
-    skip_mnist: the submissions are graded without mnist_accuracy (Submission.skip_mnist)."""
-    environment = grading_environment(skip_mnist)
+    skip_mnist: the submissions are graded without mnist_accuracy (Submission.skip_mnist);
+    isolation: the level of containment workers get here now (sandbox isolation_level)."""
+    environment = grading_environment(skip_mnist, isolation)
     fingerprints = [fingerprint(submission, environment) for submission in submissions]
     to_grade = []
     for index, (submission, key) in enumerate(zip(submissions, fingerprints)):
@@ -83,11 +85,14 @@ def fingerprint(submission: Submission, environment: str) -> str:
     return digest.hexdigest()
 
 
-def grading_environment(skip_mnist: bool = False) -> str:
-    """What every grade of a batch depends on besides the submission: the kit's code and the
+def grading_environment(skip_mnist: bool = False, isolation: str = "") -> str:
+    """What every grade of a batch depends on besides the submission: the kit's code, the
     MNIST files, or that the MNIST check was left out (so a grade without it is not reused by a
-    run with it, and the other way round). Read once per batch."""
-    return f"{kit_digest()}\0{'mnist not graded' if skip_mnist else mnist_state()}"
+    run with it, and the other way round), and how strongly student code is contained (a report
+    made in plain limits is graded again once Landlock or bubblewrap is there). Read once per
+    batch."""
+    mnist = "mnist not graded" if skip_mnist else mnist_state()
+    return f"{kit_digest()}\0{mnist}\0isolation: {isolation}"
 
 
 def kit_digest() -> str:

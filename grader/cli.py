@@ -29,6 +29,7 @@ from grader.batch import Graded, grade_batch
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
 from grader.rubric import load as load_rubric
+from grader.sandbox.process import available_isolation, isolation_level
 from grader.submission import Submission, UsageError, check_explicit_paths, check_paths, \
     find_submissions
 
@@ -84,6 +85,7 @@ exit status:
   1  --fail-under was not met by at least one submission
   2  nothing was graded: a usage error (a PATH that does not exist, a lone PATH holding no
      notebook, a file that is not .ipynb, .py or .zip), or MNIST missing without --skip-mnist
+  3  nothing was graded: --require-isolation, and student code cannot be contained here
   130  interrupted (Ctrl-C): the reports already written are complete"""
 
 
@@ -114,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="do not grade the mnist_accuracy exercise (e.g. MNIST cannot be had "
                              "here): it is reported as not graded and counts in neither the "
                              "score nor the maximum")
+    parser.add_argument("--require-isolation", action="store_true",
+                        help="refuse to grade (exit 3) where student code could read the hidden "
+                             "suites: no bubblewrap and no Landlock here (Gradescope's "
+                             "run_autograder passes it)")
     parser.add_argument("--allow-empty", action="store_true",
                         help="grade a lone PATH that holds no notebook as a submission that "
                              "handed in nothing (a zero report) instead of stopping; "
@@ -135,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing_mnist:
         _say(no_mnist_message(missing_mnist))
         return 2
+    isolation = available_isolation()
+    if args.require_isolation and isolation_level(isolation) == "limits only":
+        _say(f"grade: --require-isolation: student code cannot be contained here ({isolation}). "
+             "Nothing was graded. Install bubblewrap (Debian/Ubuntu: apt install bubblewrap), or "
+             "grade on Linux 5.13 or later with Landlock enabled.")
+        return 3
     try:
         _prepare_out(args.out)
         submissions = [replace(submission, skip_mnist=args.skip_mnist) for submission in
@@ -146,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if not submissions:
         _say(f"grade: no submission found in {', '.join(args.paths)}")
         return 2
+    print_isolation(console, isolation)
     if args.skip_mnist:
         console.print(skip_mnist_note(), style="dim", markup=False, highlight=False)
     graded: dict[int, Graded] = {}
@@ -161,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     write_gradebook(args.out)
     if len(results) > 1:
         reused = sum(item.reused for item in graded.values())
+        print_isolation(console, isolation)
         console.print(summary.render(results, reused))
         console.print(f"  gradebook: {args.out / GRADEBOOK}", style="dim", markup=False,
                       highlight=False)
@@ -172,7 +186,8 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
     """Grade, writing each submission's reports as soon as it is done. One submission: its whole
     report on the terminal. Several: a line each under a progress bar with an ETA."""
     items = grade_batch(submissions, args.out, args.jobs, force=args.force,
-                        skip_mnist=args.skip_mnist)
+                        skip_mnist=args.skip_mnist,
+                        isolation=isolation_level(available_isolation()))
     if len(submissions) == 1:
         with console.status("grading 1 submission…"):
             [item] = list(items)
@@ -190,6 +205,19 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
             progress.console.print(summary.line(item.result, item.reused))
             progress.advance(task)
             yield item
+
+
+def print_isolation(console: Console, isolation: str) -> None:
+    """One line on how student code is contained here; a warning an instructor cannot miss
+    where it is not (no bubblewrap, no Landlock)."""
+    if isolation_level(isolation) != "limits only":
+        console.print(f"  isolation: {isolation}", style="dim", markup=False, highlight=False)
+        return
+    console.print(f"WARNING: student code is not contained here: {isolation}. A submission "
+                  "could read the hidden suites and the reference, or other students' work. "
+                  "Install bubblewrap or grade on Linux 5.13+ with Landlock; "
+                  "--require-isolation refuses to grade in this case.",
+                  style="bold red", markup=False, highlight=False)
 
 
 def _write(item: Graded, out: Path) -> Path:

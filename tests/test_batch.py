@@ -163,6 +163,29 @@ def test_a_grade_without_the_mnist_check_has_its_own_fingerprint(tmp_path):
     assert grading_environment(skip_mnist=True) == without          # stable: reuse still works
 
 
+@pytest.mark.mnist
+def test_a_report_graded_under_weaker_isolation_is_graded_again(tmp_path, mnist_dir):
+    """Graded in plain mode (Landlock, no bubblewrap), then where bubblewrap runs: the reports
+    are graded again, once; a third run reuses them. Needs bubblewrap for the stronger level."""
+    from grader.sandbox.process import bubblewrap_problem
+    if bubblewrap_problem():
+        pytest.skip(f"needs bubblewrap for a stronger isolation: {bubblewrap_problem()}")
+    make_class(tmp_path, ["correct", "stubs_left"])
+    out = tmp_path / "out"
+    plain = {**os.environ, "NNKIT_SANDBOX": "plain"}
+    auto = {key: value for key, value in os.environ.items() if key != "NNKIT_SANDBOX"}
+    assert grade(out, cwd=tmp_path, env=plain).returncode == 0
+    first = report_times(out)
+    assert grade(out, cwd=tmp_path, env=auto).returncode == 0
+    second = report_times(out)
+    assert all(second[name] != first[name] for name in first)
+    isolations = {json.loads((out / name / "report.json").read_text())["isolation"]
+                  for name in first}
+    assert isolations == {"bubblewrap + Landlock"}
+    assert grade(out, cwd=tmp_path, env=auto).returncode == 0
+    assert report_times(out) == second
+
+
 def grade(out: Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "grader", str(cwd / "class"), "--out", str(out),
                            *args], cwd=cwd, capture_output=True, text=True, timeout=600,

@@ -443,3 +443,44 @@ def test_a_notebook_of_another_assignment_is_graded_as_asked_with_a_warning(tmp_
     problems = run.stdout[run.stdout.index("Problems (1)"):]
     assert columns_name in problems and warning in problems
     assert f"- {warning}" in (out / columns_name / "report.md").read_text()
+
+
+# --- isolation ---------------------------------------------------------------------------------
+
+LIMITS_ONLY = ("limits only (bubblewrap (bwrap) is not installed; Landlock unavailable: this "
+               "kernel has no Landlock): student code can read and write whatever the grader's "
+               "user can, the hidden suites included")
+
+
+def test_require_isolation_refuses_to_grade_where_student_code_cannot_be_contained(
+        tmp_path, monkeypatch, capsys):
+    """Where neither bubblewrap nor Landlock can run (macOS, an old kernel), --require-isolation
+    grades nothing, writes nothing and exits 3; the message says why and what to install."""
+    from grader import cli
+    monkeypatch.setattr(cli, "available_isolation", lambda: LIMITS_ONLY)
+    out = tmp_path / "feedback"
+    status = main([str(CORRECT), "--out", str(out), "--require-isolation", "--skip-mnist"])
+    assert status == 3
+    assert not out.exists()
+    error = capsys.readouterr().err
+    assert "student code cannot be contained here" in error and "bubblewrap" in error
+    assert "Landlock" in error and error.count("\n") == 1
+
+
+def test_without_isolation_the_batch_says_so_at_its_top(tmp_path, monkeypatch, capsys):
+    """Graded anyway (no --require-isolation): the warning comes before the first submission's
+    line and again above the summary."""
+    from grader import cli
+    monkeypatch.setattr(cli, "available_isolation", lambda: LIMITS_ONLY)
+    monkeypatch.setattr(cli, "grade_batch", lambda *args, **kwargs: iter(()))
+    assert main([str(CORRECT), str(BROKEN), "--out", str(tmp_path / "out"), "--skip-mnist"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.lstrip().startswith("WARNING: student code is not contained here")
+    assert "could read the hidden suites" in " ".join(shown.split())
+
+
+def test_the_isolation_in_force_is_one_line_at_the_top(tmp_path, capsys):
+    assert main([str(CORRECT), "--out", str(tmp_path / "out"), "--skip-mnist"]) == 0
+    first = capsys.readouterr().out.lstrip().splitlines()[0]
+    assert first.startswith(("isolation: bubblewrap + Landlock",
+                             "isolation: Landlock, without bubblewrap"))

@@ -346,6 +346,16 @@ def describe_isolation(bubblewrap: bool, why_plain: str, hello: dict) -> str:
     return level + "".join(f"; {gap}" for gap in gaps)
 
 
+@functools.cache
+def available_isolation(mode: str | None = None) -> str:
+    """The isolation a worker gets here, now: the `isolation` of a worker started with nothing to
+    load (mode as for StudentProcess). A batch says it at its top, refuses to grade without it
+    when asked (--require-isolation), and keeps its level in every fingerprint."""
+    with tempfile.TemporaryDirectory(prefix="nnkit-probe-") as scratch, \
+            StudentProcess([], Path(scratch), isolation=mode) as student:
+        return student.isolation
+
+
 def isolation_level(description: str) -> str:
     """"bubblewrap", "landlock" or "limits only": how strongly a worker was contained, from its
     `isolation` text. The first two keep student code away from the kit and the network."""
