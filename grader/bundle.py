@@ -7,8 +7,10 @@ student's files in /autograder/submission; whatever `run_autograder` leaves in
 /autograder/results/results.json is the grade (gradescope-autograders.readthedocs.io, /specs/).
 
     setup.sh          installs Python ≥ 3.11, bubblewrap and the kit (in /autograder/venv),
-                      and downloads and checks MNIST into /autograder/mnist
-    run_autograder    `grade /autograder/submission --assignment ID --allow-empty`, then copies the
+                      downloads and checks MNIST into /autograder/mnist, and closes the
+                      kit's files to every user but root
+    run_autograder    `grade /autograder/submission --assignment ID --allow-empty
+                      --require-isolation`, then copies the
                       submission's results.json (grader.render.gradescope) to Gradescope; if grading
                       produced none, writes a zero that says so
     kit/              the kit's source, exactly what `pip install` needs: pyproject.toml, README.md
@@ -50,9 +52,11 @@ SETUP_SH = r"""#!/usr/bin/env bash
 # image. Everything grading needs is installed and downloaded here, so that run_autograder never
 # needs the network.
 set -euo pipefail
-ROOT="${NNKIT_AUTOGRADER_ROOT:-/autograder}"
+ROOT="$(mkdir -p "${NNKIT_AUTOGRADER_ROOT:-/autograder}" && cd "${NNKIT_AUTOGRADER_ROOT:-/autograder}" && pwd)"
 KIT="$ROOT/source/kit"
 VENV="$ROOT/venv"
+# `python -c` puts the working folder first on sys.path: work from one that holds no kit.
+cd /
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -76,6 +80,14 @@ fi
 
 # Fail the image build, not every submission, if the installed kit cannot grade.
 "$VENV/bin/python" -c 'import grader.scoring, grader.render.gradescope, reference, studentkit.mnist'
+
+# Student code runs as an unprivileged user of its own, which must read the interpreter and
+# NumPy and nothing of the kit: the kit's installed packages and its source are closed to every
+# user but root. (Where the kernel has Landlock, it keeps them out of reach in any case.)
+SITE="$("$VENV/bin/python" -c 'import grader, os; print(os.path.dirname(os.path.dirname(grader.__file__)))')"
+chmod -R go-rwx "$SITE/grader" "$SITE/reference" "$SITE/studentkit" "$ROOT/source"
+chmod go-rw "$ROOT"
+chmod go+x "$ROOT"
 echo "nnkit is installed in $VENV; MNIST is in $ROOT/mnist"
 """
 
@@ -100,8 +112,14 @@ cd "$OUT"
 
 "$PYTHON" -c 'import sys, grader; print(f"run_autograder: nnkit from {grader.__file__}, Python {sys.version.split()[0]}")'
 # --allow-empty: an upload without a notebook is the student's, and gets a zero that says so.
-"$PYTHON" -m grader "$SUBMISSION" --assignment "$ASSIGNMENT" --out "$OUT/feedback" --jobs 1 --allow-empty
+# --require-isolation: where student code could not be contained (no bubblewrap and no
+# Landlock in this container), grade nothing rather than grade work that could read the suites.
+"$PYTHON" -m grader "$SUBMISSION" --assignment "$ASSIGNMENT" --out "$OUT/feedback" --jobs 1 --allow-empty --require-isolation
 status=$?
+WHY="grade exited with status $status and produced no result"
+if [ "$status" -eq 3 ]; then
+    WHY="this machine cannot isolate submissions from the grader, so none was graded"
+fi
 
 GRADED="$OUT/feedback/$(basename "$SUBMISSION")/results.json"
 if [ -s "$GRADED" ]; then
@@ -112,7 +130,7 @@ else
     cat > "$RESULTS" <<EOF
 {
   "score": 0,
-  "output": "**The autograder could not grade this submission** (grade exited with status $status and produced no result). This is a problem of the autograder, not a judgement of your work: tell your instructor, who can see the details in the autograder's output.",
+  "output": "**The autograder could not grade this submission** ($WHY). This is a problem of the autograder, not a judgement of your work: tell your instructor, who can see the details in the autograder's output.",
   "output_format": "md",
   "visibility": "visible",
   "stdout_visibility": "hidden",
