@@ -225,6 +225,22 @@ def test_a_flagged_pair_is_shown_side_by_side(tmp_path):
     assert "<mark>" in pair and "fingerprints" in pair            # with the evidence
 
 
+def test_a_recorded_notebook_is_compared_and_a_broken_one_only_left_out(tmp_path):
+    """A report may record its notebook ("source"); a notebook nbformat would refuse (a cell
+    whose source is numbers) costs only its own comparison."""
+    write_reports(tmp_path, [passing("bob"), passing("judy"), passing("mallory")])
+    for name in ("bob", "judy"):
+        path = tmp_path / name / "report.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()),
+                                    "source": str(CORPUS / f"{name}.py")}))
+    broken = tmp_path / "mallory.ipynb"
+    broken.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": [1, 2], "metadata": {}, "outputs": []}]}))
+    report = write_class_report(tmp_path, {"mallory": broken})
+    assert report.flagged == [("bob", "judy")]
+    assert report.code_compared == ["bob", "judy"] and report.code_missing == ["mallory"]
+
+
 def test_the_command_rebuilds_from_the_reports_in_dir(tmp_path, capsys):
     write_reports(tmp_path, [passing("bob"), passing("judy")])
     assert classreport_main([str(tmp_path), str(CORPUS / "bob.py"), str(CORPUS / "judy.py"),

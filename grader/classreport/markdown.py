@@ -28,7 +28,8 @@ def _header(report: ClassReport) -> str:
     figures = (f"mean {statistics.mean(percents):.1f} %, median {statistics.median(percents):.1f} %"
                if percents else "no reports yet")
     assignments = ", ".join(sorted({row.assignment or "unknown" for row in report.submissions}))
-    return f"# Class report\n\n{len(report.submissions)} submission(s) of {assignments}; {figures}."
+    return (f"# Class report\n\n{len(report.submissions)} submission(s) of {assignments or '—'}; "
+            f"{figures}.")
 
 
 def _bar(rate: float) -> str:
