@@ -36,6 +36,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from grader.definitions import Definition, definitions_in, names_bound_by
 from grader.results import Skipped
 
 # jsonschema builds a grammar for IRI checking at import time (~1.4 s) when rfc3987_syntax is
@@ -82,6 +83,12 @@ class Extraction:
     definitions: dict[str, int] = field(default_factory=dict)
     #: names a dropped (syntax error) cell seems to define → that cell's index.
     lost_definitions: dict[str, int] = field(default_factory=dict)
+    #: top-level name → every kept definition of it, in notebook order (two for a function
+    #: defined twice: the last one is the one graded).
+    defined_at: dict[str, list[Definition]] = field(default_factory=dict)
+    #: names that only skipped statements set → the first such statement (`m, n = data.shape`
+    #: in a data cell): a function that reads one raises NameError when graded.
+    unrun_names: dict[str, Skipped] = field(default_factory=dict)
 
     def why_missing(self, name: str) -> str:
         """Why the submission does not define `name`, as a sentence for the student."""
@@ -199,12 +206,17 @@ def _extract_cell(index: int, source: str, scope: _Scope, result: Extraction) ->
         if reason is not None:
             if reason:
                 shown = original if len(original) >= len(lines) else lines
-                result.skipped.append(Skipped(index, statement.lineno,
-                                              f"`{_first_line(shown, statement)}` ({reason})"))
+                skipped = Skipped(index, statement.lineno,
+                                  f"`{_first_line(shown, statement)}` ({reason})")
+                result.skipped.append(skipped)
+                for name in names_bound_by(statement):
+                    result.unrun_names.setdefault(name, skipped)
             continue
         _place(out, lines, statement, replacement)
         for name in _bound_names(statement):
             result.definitions[name] = index
+        for definition in definitions_in(statement, index, source):
+            result.defined_at.setdefault(definition.name, []).append(definition)
     kept = _neutralise_nested_magics("\n".join(out) + "\n")
     try:  # what parses may still not compile, e.g. `await` outside an async function
         compile(kept, f"cell {index + 1}", "exec", dont_inherit=True)

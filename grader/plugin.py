@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from grader import explain
 from grader.feedback import Feedback
 from grader.sandbox import MissingFunction, StudentError, StudentRaised, StudentTimeout
 
@@ -112,7 +113,8 @@ class GradingSession:
     """One submission being graded: what the suites need, and what they found."""
 
     def __init__(self, student, assignment, mnist: MnistData | None = None,
-                 not_run: set[str] = frozenset(), not_graded: set[str] = frozenset()):
+                 not_run: set[str] = frozenset(), not_graded: set[str] = frozenset(),
+                 extraction=None):
         # pytest registers a plugin object under its `__name__`; the suites look it up by name.
         self.__name__ = PLUGIN_NAME
         self.student = student
@@ -120,6 +122,7 @@ class GradingSession:
         self.mnist = mnist if mnist is not None else MnistData(assignment.notation)
         self.not_run = set(not_run)   # exercises not to run (their function is missing)
         self.not_graded = set(not_graded)   # exercises the instructor left out of the grade
+        self.extraction = extraction   # grader.extract.Extraction: the source, for the hints
         self._outcomes: dict[str, CaseOutcome] = {}
         self._seconds: dict[str, float] = {}
         self._timed_out: dict[str, str] = {}   # exercise → the message of its first timeout
@@ -162,7 +165,7 @@ class GradingSession:
                     f"not run: an earlier check of {exercise} timed out "
                     f"({self._timed_out[exercise]})"), None
             else:
-                status, message, feedback = classify(error)
+                status, message, feedback = classify(error, self, exercise)
             if status == "timeout":
                 self._timed_out.setdefault(exercise, message)
             self._outcomes[item.nodeid] = CaseOutcome(
@@ -181,18 +184,23 @@ def exercise_of(item: pytest.Item) -> str:
     return item.path.stem.removeprefix("test_")
 
 
-def classify(error: BaseException | None) -> tuple[str, str, dict | None]:
-    """(status, message, feedback) for how a test ended; `error` is None when it passed."""
+def classify(error: BaseException | None, session: GradingSession | None = None,
+             exercise: str = "") -> tuple[str, str, dict | None]:
+    """(status, message, feedback) for how a test ended; `error` is None when it passed.
+
+    The feedback of a failure, and of an exception from the student's code, is completed by
+    `grader.explain` with what it means for `exercise`, from the submission's source
+    (`session.extraction`)."""
     if error is None:
         return "passed", "", None
     if isinstance(error, Feedback):
-        return "failed", error.summary, error.as_dict()
+        return "failed", error.summary, explain.failed_check(error, exercise, session)
     if isinstance(error, StudentTimeout):
         return "timeout", error.message, None
     if isinstance(error, MissingFunction):
         return "failed", error.message, None
     if isinstance(error, StudentRaised):
-        return "error", error.message, {"summary": error.message, "traceback": error.traceback}
+        return "error", error.message, explain.raised(error, exercise, session)
     if isinstance(error, StudentError):
         return "error", error.message, None
     if isinstance(error, pytest.skip.Exception):

@@ -89,7 +89,8 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
         mnist = MnistData(submission.assignment.notation)
         session = GradingSession(student, submission.assignment,
                                  mnist if not_graded else mnist.prefetch(),
-                                 not_run=set(missing), not_graded=not_graded)
+                                 not_run=set(missing), not_graded=not_graded,
+                                 extraction=extraction)
         run_suites(session)
         exercises = score_exercises(rubric, session.outcomes, missing, not_graded)
         return SubmissionResult(

@@ -10,7 +10,9 @@ exactly as in grading (passed / failed / error / timeout).
 from __future__ import annotations
 
 import copy
+import linecache
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
@@ -49,6 +51,17 @@ class FakeStudent:
         return cls(namespace)
 
     @classmethod
+    def from_extraction(cls, extraction) -> "FakeStudent":
+        """The kept cells of a `grader.extract.Extraction`, each compiled as `<cell N>` (N its
+        notebook number, from 1) like the worker does, so tracebacks read as in grading."""
+        namespace: dict = {"__name__": "student"}
+        for index, source in zip(extraction.cell_indices, extraction.cells):
+            filename = f"<cell {index + 1}>"
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            exec(compile(source, filename, "exec", dont_inherit=True), namespace)
+        return cls(namespace)
+
+    @classmethod
     def from_functions(cls, functions: dict[str, Callable]) -> "FakeStudent":
         """Wrap ready-made functions (e.g. the reference's); substitutes then change nothing."""
         return cls(dict(functions))
@@ -78,7 +91,8 @@ class FakeStudent:
         except StudentError:
             raise   # a test double that simulates a timeout or a crash
         except Exception as error:
-            raise StudentRaised(type(error).__name__, str(error), "") from error
+            raise StudentRaised(type(error).__name__, str(error), student_traceback(error)) \
+                from error
         finally:
             for key, original in saved.items():
                 if original is absent:
@@ -90,6 +104,14 @@ class FakeStudent:
         mutated = changed_paths(args, sent_args, "args") + \
             changed_paths(kwargs, sent_kwargs, "kwargs")
         return CallOutcome(copy.deepcopy(value), mutated, seconds, "")
+
+
+def student_traceback(error: BaseException) -> str:
+    """The traceback as the worker reports it: only the frames of the student's cells."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith("<cell ")]
+    return ("Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+            + "".join(traceback.format_exception_only(type(error), error)))
 
 
 def check_plain(value, name: str, depth: int = 0) -> None:
@@ -142,12 +164,14 @@ class FakeMnist:
 
 
 def run_suites(student, assignment: Assignment, mnist=None,
-               exercises: list[str] | None = None) -> list[CaseOutcome]:
+               exercises: list[str] | None = None, extraction=None) -> list[CaseOutcome]:
     """Run the hidden suites on `student` exactly as `grade` does; one outcome per test case.
 
-    exercises: only these (the others are left out, as `grade` leaves out missing functions).
+    exercises: only these (the others are left out, as `grade` leaves out missing functions);
+    extraction: the submission's, when the student was made `from_extraction`.
     """
     not_run = set() if exercises is None else set(rubric.load().exercises()) - set(exercises)
-    session = GradingSession(student, assignment, mnist=mnist or FakeMnist(), not_run=not_run)
+    session = GradingSession(student, assignment, mnist=mnist or FakeMnist(), not_run=not_run,
+                             extraction=extraction)
     scoring.run_suites(session)
     return session.outcomes

@@ -217,3 +217,33 @@ def test_pathological_cells_are_problems_not_crashes(tmp_path):
         "cell was graded",
         "cell 2 is too deeply nested to read; nothing in this cell was graded"]
     assert list(extraction.definitions) == ["relu"]
+
+
+def test_every_definition_is_recorded_with_its_signature_and_where(tmp_path):
+    """What the hints need: a function defined twice, and which definition is graded."""
+    extraction = extract_file(notebook(
+        tmp_path, "def init_params(n_input=784, n_hidden=128, n_output=10, seed=0):\n"
+                  "    return {}\n",
+        "EPOCHS = 3\nrelu = lambda Z: Z\n",
+        "# pasted below\ndef init_params():\n    return {}\n"))
+    first, last = extraction.defined_at["init_params"]
+    assert (first.cell_index, first.line, first.text) == (
+        0, 1, "init_params(n_input=784, n_hidden=128, n_output=10, seed=0)")
+    assert (last.cell_index, last.line, last.text, last.where) == (
+        2, 2, "init_params()", "cell 3, line 2")
+    assert last.source == "def init_params():\n    return {}"
+    assert [(d.kind, d.text) for d in extraction.defined_at["EPOCHS"]] == [("constant", "EPOCHS = 3")]
+    assert extraction.defined_at["relu"][0].kind == "function"
+    assert extraction.definitions["init_params"] == 2   # the last one is the one that counts
+
+
+def test_names_only_skipped_lines_set_are_recorded(tmp_path):
+    """A function that reads one raises NameError when graded: the hint says where it is set."""
+    extraction = extract_file(notebook(
+        tmp_path, "import numpy as np\ndata = np.loadtxt('train.csv')\nm, n = data.shape\n"
+                  "alpha = 0.1\n",
+        "for epoch in range(3):\n    loss = 0.0\n"))
+    assert set(extraction.unrun_names) == {"data", "m", "n", "epoch", "loss"}   # not alpha: kept
+    assert str(extraction.unrun_names["m"]) == (
+        "cell 1, line 3: `m, n = data.shape` (uses `data`, which is not defined by the kept code)")
+    assert extraction.unrun_names["loss"].summary.startswith("`for epoch in range(3): ...`")

@@ -37,6 +37,8 @@ def backprop_variants(X, Y, params: dict, cache: dict, notation: Notation) -> di
                 "no_mask": _gradients(X, dZ2, dZ2 @ W2.T, A1, m)}
     if W2.shape[0] == W2.shape[1]:
         variants["no_transpose"] = _gradients(X, dZ2, dZ2 @ W2 * mask, A1, m)
+    sigmoid_slope = A1 * (1 - A1)   # the sigmoid's derivative, written with its output
+    variants["sigmoid_derivative"] = _gradients(X, dZ2, dZ2 @ W2.T * sigmoid_slope, A1, m)
     tilted = cache["A2"] - Y / m
     variants["precedence"] = _gradients(X, tilted, tilted @ W2.T * mask, A1, 1)
     variants["precedence_and_m"] = _gradients(X, tilted, tilted @ W2.T * mask, A1, m)
@@ -120,6 +122,16 @@ def missing_transpose(got, without_transpose, name: str, notation: Notation) -> 
     return None
 
 
+def sigmoid_derivative(got, variant, name: str) -> Hint | None:
+    """got equals the gradient with A1·(1 − A1), the sigmoid's derivative, as the mask."""
+    if close(got, variant):
+        return Hint(f"{name} matches the gradient computed with A1·(1 − A1), the derivative of "
+                    "the sigmoid. The hidden layer here is a ReLU: multiply by "
+                    "relu_derivative(Z1) (1 where Z1 > 0, else 0).",
+                    "backprop.other_activation_derivative")
+    return None
+
+
 def operator_precedence(got, name: str, variants: dict, m: int) -> Hint | None:
     """got equals a gradient from dZ2 = A2 − Y / m: only Y was divided by m."""
     if any(close(got, variants[key][name]) for key in ("precedence", "precedence_and_m")) \
@@ -156,6 +168,7 @@ def backprop_mistakes(got, *, name: str, expected, m: int, variants: dict,
               operator_precedence(got, name, variants, m), scaled(got, expected, m, notation)]
     if name.endswith("1"):
         hints += [missing_relu_mask(got, variants["no_mask"][name], name),
+                  sigmoid_derivative(got, variants["sigmoid_derivative"][name], name),
                   missing_transpose(got, variants.get("no_transpose", {}).get(name), name,
                                     notation)]
     return first(*hints) or advice(

@@ -38,6 +38,20 @@ def forward_missing_relu(got, without_relu) -> Hint | None:
     return None
 
 
+def forward_other_activation(got, name: str, rows_X, rows_params, notation: Notation
+                             ) -> Hint | None:
+    """got equals the forward pass with sigmoid or tanh in the hidden layer instead of ReLU."""
+    Z1 = rows_X @ rows_params["W1"] + rows_params["b1"]
+    for activation, A1 in (("sigmoid", 1 / (1 + np.exp(-Z1))), ("tanh", np.tanh(Z1))):
+        Z2 = A1 @ rows_params["W2"] + rows_params["b2"]
+        variant = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": network.softmax(Z2)}[name]
+        if name != "Z1" and close(got, notation.from_rows(variant)):
+            return Hint(f"Your hidden layer uses {activation}, not ReLU: this network's hidden "
+                        "activation is A1 = relu(Z1) = max(Z1, 0) (and backprop's mask "
+                        "relu_derivative(Z1) goes with it).", "forward.other_activation")
+    return None
+
+
 def forward_returns_four_arrays(value, notation: Notation) -> Hint | None:
     """The tutorials' `return Z1, A1, Z2, A2` instead of (A2, cache)."""
     if isinstance(value, (tuple, list)) and len(value) == 4 \
@@ -56,8 +70,11 @@ def forward_mistakes(got, *, name: str, X, params: dict, expected, notation: Not
     Z1 = rows_X @ rows_params["W1"] + rows_params["b1"]
     Z2_linear = Z1 @ rows_params["W2"] + rows_params["b2"]
     without_relu = {"Z1": Z1, "A1": Z1, "Z2": Z2_linear, "A2": network.softmax(Z2_linear)}[name]
+    with np.errstate(over="ignore"):
+        other_activation = forward_other_activation(got, name, rows_X, rows_params, notation)
     return first(transposed(got, expected), forward_missing_bias(got, without_bias, notation),
-                 forward_missing_relu(got, notation.from_rows(without_relu))) or advice(
+                 forward_missing_relu(got, notation.from_rows(without_relu)),
+                 other_activation) or advice(
         formulas(notation) + "; the cache holds Z1, A1, Z2, A2.")
 
 

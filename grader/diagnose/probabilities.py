@@ -54,12 +54,28 @@ def softmax_sum_over_everything(got, Z, notation: Notation) -> Hint | None:
     return None
 
 
+def softmax_missing_keepdims(got, Z, notation: Notation) -> Hint | None:
+    """With samples as rows and a square Z, a per-sample sum without keepdims divides column j
+    by sample j's sum instead of failing to broadcast."""
+    Z = np.asarray(Z, dtype=np.float64)
+    if notation.class_axis != Z.ndim - 1 or Z.ndim != 2 or Z.shape[0] != Z.shape[1]:
+        return None
+    exps = np.exp(Z - Z.max(axis=1, keepdims=True))
+    if close(got, exps / exps.sum(axis=1)):
+        return Hint("Your per-sample sums have shape (m,) (a sum without keepdims=True), which "
+                    "NumPy lines up with the classes, not with the samples: here m = 10, so it "
+                    "runs, but divides each class by another sample's sum. Pass keepdims=True.",
+                    "missing_keepdims")
+    return None
+
+
 def softmax_mistakes(got, *, Z, expected, notation: Notation) -> Hint:
     rows_Z = notation.to_rows(np.asarray(Z, dtype=np.float64))
     with np.errstate(over="ignore"):
         unnormalised = notation.from_rows(np.exp(rows_Z))
     hint = first(softmax_overflow(Z, got), softmax_wrong_axis(got, notation),
-                 softmax_sum_over_everything(got, Z, notation), transposed(got, expected))
+                 softmax_sum_over_everything(got, Z, notation),
+                 softmax_missing_keepdims(got, Z, notation), transposed(got, expected))
     if hint is None and close(got, unnormalised):
         hint = Hint("You returned exp(Z) without dividing by the per-sample sum of exp(Z).",
                     "softmax.not_normalised")
@@ -94,6 +110,12 @@ def cross_entropy_scaled(got: float, expected: float, m: int, notation: Notation
         return None
     classes = "Y.shape[1]" if notation.name == "rows" else "Y.shape[0]"
     samples = "Y.shape[0]" if notation.name == "rows" else "Y.shape[1]"
+    if m == 1 and np.isclose(got, expected / NUMBER_OF_CLASSES, rtol=1e-4):
+        # With one sample, m × 10 and 10 are the same divisor: name both ways of dividing by 10.
+        return Hint("Your loss is one tenth of the right value: it is divided by the 10 classes, "
+                    f"by np.mean over every entry (m × 10) or by {classes}. Divide the sum over "
+                    f"the classes by m only, the number of samples ({samples}).",
+                    "cross_entropy.divides_by_classes")
     if np.isclose(got, expected / NUMBER_OF_CLASSES, rtol=1e-4):
         return Hint("Your loss is one tenth of the right value: np.mean over every entry of "
                     "Y·log(A) divides by m × 10, the samples and the classes. Average over the "

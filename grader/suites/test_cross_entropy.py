@@ -42,7 +42,7 @@ def test_values(student, notation, ref, rng, m):
 
 
 @pytest.mark.parametrize("m", [4, 9])
-def test_mean_over_batch(student, notation, rng, m):
+def test_mean_over_batch(student, notation, ref, rng, m):
     """A batch and the same batch repeated twice have the same loss: it is a mean, not a sum."""
     A, Y = batch(notation, rng, m)
     twice = [np.concatenate([array, array], axis=notation.sample_axis) for array in (A, Y)]
@@ -55,8 +55,16 @@ def test_mean_over_batch(student, notation, rng, m):
                 f"Repeating the batch changed the loss from {once_loss:.6g} to {twice_loss:.6g}.",
                 expected=f"{once_loss:.6g} for both", got=f"{twice_loss:.6g} for the doubled batch",
                 input=show_inputs(A=A, Y=Y),
-                hint=diagnose.cross_entropy_summed(twice_loss, once_loss, 2)
-                or "The loss is the mean of the per-sample losses: divide by m = the batch size.")
+                hint=repeated_batch_mistake(once_loss, twice_loss, A, Y, ref, notation))
+
+
+def repeated_batch_mistake(once_loss, twice_loss, A, Y, ref, notation):
+    """What the loss of the batch itself shows (e.g. a division by the classes), else the sum."""
+    once = diagnose.cross_entropy_mistakes(once_loss, A=A, Y=Y, expected=ref.cross_entropy(A, Y),
+                                           notation=notation)
+    return (once if once.diagnosis else None) \
+        or diagnose.cross_entropy_summed(twice_loss, once_loss, 2) \
+        or "The loss is the mean of the per-sample losses: divide by m = the batch size."
 
 
 def test_zero_probabilities(student, notation, ref, rng):

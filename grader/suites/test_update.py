@@ -59,12 +59,15 @@ def test_direction(student, ref, network_case, m, h):
     expect_that(after < before, f"One step of update raised the loss from {before:.6g} to "
                 f"{after:.6g}.", expected="a lower loss after the step",
                 got=f"{after:.6g}", input=shown,
-                hint=diagnose.first(*(diagnose.update_sign(new[name], case.params[name],
-                                                           grads["d" + name], lr)
-                                      or diagnose.update_without_lr(new[name], case.params[name],
-                                                                    grads["d" + name], lr)
-                                      for name in PARAM_NAMES))
-                or "Gradient descent: W ← W − lr·dW, for every parameter.")
+                hint=step_mistake(new, case.params, grads, lr))
+
+
+def step_mistake(new, params, grads, lr):
+    """The first parameter whose step names a mistake, else the rule."""
+    hints = [diagnose.update_mistakes(new[name], W=params[name], dW=grads["d" + name], lr=lr,
+                                      name=name) for name in PARAM_NAMES]
+    return next((hint for hint in hints if hint.diagnosis), None) or \
+        "Gradient descent: W ← W − lr·dW, for every parameter."
 
 
 @pytest.mark.parametrize("lr", [0.01, 0.1, 0.5, 2.0])
