@@ -97,7 +97,6 @@ MISTAKES = {
     "relu_in_place": ("relu", _relu_in_place, "alters the caller's array"),
     "relu_derivative_at_zero": ("relu_derivative", lambda nt, ref: lambda Z: (Z >= 0).astype(Z.dtype),
                                 "Z > 0, not Z >= 0"),
-    "relu_derivative_bool": ("relu_derivative", lambda nt, ref: lambda Z: Z > 0, ".astype(Z.dtype)"),
     "softmax_unstable": ("softmax", lambda nt, ref: lambda Z: np.exp(Z) / np.exp(Z).sum(
         axis=_classes(nt), keepdims=True), "overflows"),
     "softmax_wrong_axis": ("softmax", lambda nt, ref: lambda Z: np.exp(Z) / np.exp(Z).sum(
@@ -136,6 +135,21 @@ def test_mistake_gets_its_hint(notation, mistake):
     assert not report.passed
     hints = [outcome.hint for outcome in report.outcomes if not outcome.passed]
     assert any(hint.format(axis=_classes(notation)) in text for text in hints), plain_text(report)
+
+
+@pytest.mark.parametrize("notation", NOTATIONS)
+def test_the_self_checks_accept_what_the_grader_accepts(notation):
+    """A boolean ReLU′ (Z > 0) and float64 parameters: correct, and graded as correct (see
+    grader/rubric.toml), so the public checks pass them too."""
+    ref = reference.for_notation(notation)
+    accepted = {"relu_derivative": lambda Z: Z > 0,
+                "init_params": lambda *args, **kwargs: {
+                    key: value.astype(np.float64) for key, value in ref.init_params(
+                        *args, **kwargs).items()}}
+    for name, function in accepted.items():
+        report = run_checks(name, reference_notebook(notation, **{name: function})[name],
+                            notation)
+        assert report.passed, plain_text(report)
 
 
 def test_columns_cross_entropy_dividing_by_the_classes_is_explained():
