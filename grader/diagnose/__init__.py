@@ -31,8 +31,9 @@ from grader.diagnose.elementwise import relu_derivative_mistakes, relu_derivativ
     relu_mistakes
 from grader.diagnose.init import init_all_zeros, init_ignores_sizes, init_not_he_scaled, \
     init_not_seeded, init_other_notation
-from grader.diagnose.network import forward_mistakes, forward_returns_four_arrays, \
-    update_missing_biases, update_mistakes, update_sign, update_without_lr
+from grader.diagnose.network import forward_mistakes, forward_pair_swapped, \
+    forward_returns_four_arrays, update_missing_biases, update_mistakes, update_sign, \
+    update_without_lr
 from grader.diagnose.training import diverged, likely_causes, nothing_to_train, too_slow
 from grader.diagnose.probabilities import cross_entropy_mistakes, cross_entropy_summed, \
     log_without_clipping, softmax_mistakes, softmax_overflow
@@ -40,7 +41,7 @@ from grader.diagnose.probabilities import cross_entropy_mistakes, cross_entropy_
 __all__ = [
     "ANY_EXERCISE", "DIAGNOSES", "EXERCISES", "SPECIFIC", "Hint", "advice", "backprop_mistakes",
     "backprop_variants", "cross_entropy_mistakes", "cross_entropy_summed", "first",
-    "forward_mistakes", "forward_returns_four_arrays", "init_all_zeros", "integer_dtype", "init_ignores_sizes",
+    "forward_mistakes", "forward_pair_swapped", "forward_returns_four_arrays", "init_all_zeros", "integer_dtype", "init_ignores_sizes",
     "init_not_he_scaled", "init_not_seeded", "init_other_notation", "log_without_clipping",
     "missing_bias_gradients", "missing_keepdims", "missing_one_over_m", "missing_return",
     "mutated_input", "not_a_dict", "not_an_array", "qualify", "relu_derivative_mistakes",

@@ -65,6 +65,15 @@ def scaled(got, expected, m: int, notation: Notation) -> Hint | None:
         return Hint(f"Your gradients have the wrong sign{also}: dZ2 = A2 − Y, prediction minus "
                     "truth, not Y − A2.", "backprop.wrong_sign")
     divisor = m / ratio
+    sizes = {784: f"X.shape[{1 - notation.sample_axis}], the 784 pixels",
+             10: f"Y.shape[{notation.class_axis}], the 10 classes"}
+    if round(divisor) in sizes and np.isclose(divisor, round(divisor), rtol=1e-6) \
+            and round(divisor) != m:
+        return Hint(f"Your gradients are divided by {round(divisor)}, not by m = {m}: that is "
+                    f"{sizes[round(divisor)]} (len(...) counts the rows, which hold the "
+                    f"{'samples' if notation.sample_axis == 0 else 'pixels or classes'} in this "
+                    f"notation). m is the number of samples, X.shape[{notation.sample_axis}].",
+                    "backprop.divides_by_wrong_size")
     if divisor > 1 and np.isclose(divisor, round(divisor), rtol=1e-6, atol=1e-6):
         return Hint(f"Your gradients are divided by {round(divisor)}, not by m = {m}, the number "
                     "of samples of the batch passed in: m must come from the function's own "

@@ -43,6 +43,7 @@ SPECIFIC = {
     "init_params.fixed_small_scale": "weights scaled by a fixed small number (e.g. 0.01)",
     "init_params.uniform_not_centred": "uniform [0, 1) weights: not centred on 0",
     "init_params.uniform_unscaled": "uniform weights (rand − 0.5) not He-scaled",
+    "init_params.scaled_by_fan_out": "weights scaled by sqrt(2 / fan_out) instead of fan_in",
     "init_params.scale_off": "weights with some other wrong scale",
     "init_params.not_seeded": "the seed is not used: two calls differ",
     "init_params.seed_ignored": "the seed argument is ignored (a fixed seed)",
@@ -50,9 +51,11 @@ SPECIFIC = {
     "forward.missing_bias": "forward pass without the biases",
     "forward.missing_relu": "forward pass without the ReLU",
     "forward.returns_four_arrays": "forward returns (Z1, A1, Z2, A2), not (A2, cache)",
+    "forward.pair_swapped": "forward returns (cache, A2), not (A2, cache)",
     "forward.other_activation": "sigmoid or tanh in the hidden layer instead of ReLU",
     "backprop.missing_1_over_m": "missing 1/m in backprop",
     "backprop.divides_by_global_m": "backprop divides by a global m, not the batch's",
+    "backprop.divides_by_wrong_size": "gradients divided by the pixels or classes (len(X))",
     "backprop.precedence_y_over_m": "A2 − Y / m: only Y divided by m (operator precedence)",
     "backprop.bias_over_wrong_axis": "bias gradient summed over the wrong axis",
     "backprop.bias_summed_over_everything": "bias gradient np.sum(dZ) over every axis: a number",
@@ -90,6 +93,7 @@ ANY_EXERCISE = {
     "uses_Y_as_labels": "treats the one-hot Y as a vector of labels",
     "one_hot_from_max_label": "a one-hot built with Y.max() + 1 rows (too few in some batches)",
     "index_out_of_range": "an index past the end of an array",
+    "array_truth_value": "an array used as one True/False (if, and, or, max)",
     "wrong_key": "looks up a key the dict does not have",
 }
 

@@ -92,7 +92,7 @@ def explain_exception(exc_type: str, message: str, traceback: str, *, exercise: 
     raised = Raised(exc_type, message, frames_of(traceback), exercise, notation, facts)
     explainers = {"NameError": [explain_name_error],
                   "TypeError": [explain_signature, explain_float_labels],
-                  "ValueError": [explain_broadcast, explain_matmul],
+                  "ValueError": [explain_broadcast, explain_matmul, explain_truth_value],
                   "IndexError": [explain_index_error], "KeyError": [explain_key_error]}
     for explain in explainers.get(exc_type, []):
         hint = explain(raised)
@@ -338,6 +338,15 @@ def explain_matmul(raised: Raised) -> Hint | None:
     return Hint(f"A matrix product needs the left factor's columns to match the right factor's "
                 f"rows; this one has {sizes}.{raised.at} {shapes} A factor that needs a "
                 "transpose (or has one too many) fails this way.", "matmul_shapes")
+
+
+def explain_truth_value(raised: Raised) -> Hint | None:
+    if "truth value of an array" not in raised.message:
+        return None
+    return Hint(f"Python's if, and, or, max() and min() need one True or False, and got a whole "
+                f"array.{raised.at} Work element by element with NumPy instead: "
+                "np.maximum(Z, 0), np.where(Z > 0, 1.0, 0.0), (Z > 0), & and | for and/or.",
+                "array_truth_value")
 
 
 # ---- IndexError, KeyError ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def looks_uniform(W) -> bool:
     return W.size >= 100 and std > 0 and abs((W.max() - W.min()) / (std * math.sqrt(12)) - 1) < 0.05
 
 
-def init_not_he_scaled(W, fan_in: int, name: str) -> Hint | None:
+def init_not_he_scaled(W, fan_in: int, name: str, fan_out: int | None = None) -> Hint | None:
     """The weights' spread (or centre) is not He's: mean 0, std sqrt(2 / fan_in)."""
     W = np.asarray(W, dtype=np.float64)
     std, mean, target = float(W.std()), float(W.mean()), math.sqrt(2.0 / fan_in)
@@ -49,9 +49,14 @@ def init_not_he_scaled(W, fan_in: int, name: str) -> Hint | None:
                     f"(np.random.rand draws from [0, 1)). {wanted}: the weights must be centred "
                     f"on 0 and scaled to their layer. {HE_FIX}", "init_params.uniform_not_centred")
     if looks_uniform(W):
-        return Hint(f"{said}: uniform draws on ±{W.max():.2g} (like np.random.rand(...) − 0.5), "
-                    f"whose spread is the same for every layer. {wanted}. {HE_FIX} (Uniform draws "
-                    "work too when their bound is sqrt(6 / fan_in).)", "init_params.uniform_unscaled")
+        like = " (np.random.rand(...) − 0.5)" if math.isclose(W.max(), 0.5, rel_tol=0.05) else ""
+        return Hint(f"{said}: uniform draws on ±{W.max():.2g}{like}, whose spread does not depend "
+                    f"on the layer. {wanted}. {HE_FIX} (Uniform draws work too when their bound "
+                    "is sqrt(6 / fan_in).)", "init_params.uniform_unscaled")
+    if fan_out and fan_out != fan_in and math.isclose(std, math.sqrt(2.0 / fan_out), rel_tol=0.1):
+        return Hint(f"{said}. {wanted}. Yours is sqrt(2 / {fan_out}): you scale by the layer's "
+                    f"number of outputs; fan_in is its number of inputs. {HE_FIX}",
+                    "init_params.scaled_by_fan_out")
     if math.isclose(std / target, math.sqrt(0.5), rel_tol=0.1):
         return Hint(f"{said}. {wanted}. That is Xavier/Glorot's sqrt(1 / fan_in); ReLU layers need "
                     f"the 2. {HE_FIX}", "init_params.xavier_scale")

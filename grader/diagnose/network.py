@@ -63,6 +63,14 @@ def forward_returns_four_arrays(value, notation: Notation) -> Hint | None:
     return None
 
 
+def forward_pair_swapped(A2, cache) -> Hint | None:
+    """(cache, A2) where (A2, cache) was expected."""
+    if isinstance(A2, dict) and isinstance(cache, np.ndarray):
+        return Hint("You return (cache, A2): the order is A2 first, then the cache, "
+                    "`return A2, cache`.", "forward.pair_swapped")
+    return None
+
+
 def forward_mistakes(got, *, name: str, X, params: dict, expected, notation: Notation) -> Hint:
     rows_X, rows_params = notation.to_rows(X), notation.dict_to_rows(params)
     no_bias = dict(rows_params, b1=0 * rows_params["b1"], b2=0 * rows_params["b2"])

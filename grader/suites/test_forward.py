@@ -15,7 +15,7 @@ import pytest
 
 from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_dict_of_arrays, expect_not_mutated, \
-    expect_pair
+    expect_pair, expect_that
 from grader.feedback import show_inputs
 
 #: (m, h): a batch of 1, odd batches, hidden sizes other than the tutorials' 128 and 10.
@@ -38,6 +38,9 @@ def run_forward(student, notation, forward_substitutes, case):
                                              notation=notation))
     rows_shapes = {"Z1": (m, h), "A1": (m, h), "Z2": (m, 10), "A2": (m, 10)}
     rows_dims = {"Z1": ("m", "h"), "A1": ("m", "h"), "Z2": ("m", 10), "A2": ("m", 10)}
+    swapped = diagnose.forward_pair_swapped(A2, cache)
+    expect_that(swapped is None, "forward(X, params) returned (cache, A2).",
+                expected="(A2, cache)", got="(a dict, an array)", input=shown, hint=swapped)
     A2 = expect_array(A2, shape=notation.shape((m, 10)), dims=notation.shape(("m", 10)),
                       what="A2 = forward(X, params)[0]", input=shown)
     cache = expect_dict_of_arrays(

@@ -80,13 +80,14 @@ def test_he_scale(student, notation, assignment, sizes):
     """
     sizes = resolve(sizes, assignment)
     params = init(student, notation, assignment, sizes, seed=0)
-    for name, fan_in in [("W1", sizes[0]), ("W2", sizes[1])]:
+    for name, fan_in, fan_out in [("W1", sizes[0], sizes[1]), ("W2", sizes[1], sizes[2])]:
         W, target = params[name], np.sqrt(2 / fan_in)
         if W.size < MIN_WEIGHTS_FOR_SCALE:
             continue
         what = f"{name} = init_params(n_input={sizes[0]}, n_hidden={sizes[1]}, " \
                f"n_output={sizes[2]})['{name}']"
-        hint = diagnose.init_all_zeros(W, name) or diagnose.init_not_he_scaled(W, fan_in, name)
+        hint = diagnose.init_all_zeros(W, name) or diagnose.init_not_he_scaled(W, fan_in, name,
+                                                                               fan_out)
         expect_that(0.8 <= W.std() / target <= 1.25,
                     f"{what} has standard deviation {W.std():.3g}; expected {target:.3g}.",
                     expected=f"std ≈ sqrt(2 / {fan_in}) = {target:.3g} (±20 %)",
