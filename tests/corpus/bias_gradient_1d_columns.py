@@ -1,0 +1,52 @@
+# Samples as columns: the bias gradients are summed over the samples without keepdims, so they
+# come out 1-D, (h,) instead of (h, 1); b1 − lr·db1 would then broadcast to (h, h).
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+
+from studentkit import check, load_mnist, use_notation
+
+use_notation("columns")
+# %%
+def init_params(n_input=784, n_hidden=10, n_output=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W1": rng.standard_normal((n_hidden, n_input)) * np.sqrt(2 / n_input),
+            "b1": np.zeros((n_hidden, 1)),
+            "W2": rng.standard_normal((n_output, n_hidden)) * np.sqrt(2 / n_hidden),
+            "b2": np.zeros((n_output, 1))}
+
+
+def relu(Z):
+    return np.maximum(Z, 0)
+
+
+def relu_derivative(Z):
+    return (Z > 0).astype(Z.dtype)
+
+
+def softmax(Z):
+    e = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def forward(X, params):
+    Z1 = params["W1"] @ X + params["b1"]
+    A1 = relu(Z1)
+    Z2 = params["W2"] @ A1 + params["b2"]
+    A2 = softmax(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def cross_entropy(A, Y):
+    return float(-np.sum(Y * np.log(np.clip(A, 1e-12, 1.0))) / Y.shape[1])
+# %%
+def backprop(X, Y, params, cache):
+    m = X.shape[1]
+    dZ2 = cache["A2"] - Y
+    dZ1 = params["W2"].T @ dZ2 * relu_derivative(cache["Z1"])
+    return {"dW1": dZ1 @ X.T / m, "db1": np.sum(dZ1, axis=1) / m,
+            "dW2": dZ2 @ cache["A1"].T / m, "db2": np.sum(dZ2, axis=1) / m}
+
+
+def update(params, grads, lr):
+    return {k: params[k] - lr * grads["d" + k] for k in params}
