@@ -26,6 +26,7 @@ from grader import mnist_probe
 from grader.assignments import ASSIGNMENTS, get_assignment
 from grader.atomic import write_atomically
 from grader.batch import Graded, grade_batch
+from grader.classreport import top_misconceptions, write_class_report
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
 from grader.rubric import load as load_rubric
@@ -172,10 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     results = [graded[index].result for index in sorted(graded)]
     write_gradebook(args.out)
+    class_report = _write_class_report(args.out, submissions)
     if len(results) > 1:
         reused = sum(item.reused for item in graded.values())
         print_isolation(console, isolation)
         console.print(summary.render(results, reused))
+        misconceptions = class_report and top_misconceptions(class_report)
+        if misconceptions is not None:
+            console.print(misconceptions)
+        if class_report:
+            console.print(f"  class report: {args.out / 'class.html'}", style="dim",
+                          markup=False, highlight=False)
         console.print(f"  gradebook: {args.out / GRADEBOOK}", style="dim", markup=False,
                       highlight=False)
     return _fail_under_status(results, args.fail_under)
@@ -205,6 +213,19 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
             progress.console.print(summary.line(item.result, item.reused))
             progress.advance(task)
             yield item
+
+
+def _write_class_report(out: Path, submissions: list[Submission]):
+    """DIR/class.html, class.md and class.json from every report in DIR (grader.classreport);
+    None, with a line on stderr, if it cannot be built: the grades are written already."""
+    try:
+        return write_class_report(out, {submission.name: submission.notebook_path
+                                        for submission in submissions
+                                        if submission.notebook_path is not None})
+    except Exception as error:  # a bug of the class report must not hide the grades
+        _say(f"grade: the class report could not be built ({type(error).__name__}: {error}); "
+             "the grades and every student's report are complete")
+        return None
 
 
 def print_isolation(console: Console, isolation: str) -> None:

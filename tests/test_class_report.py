@@ -247,7 +247,8 @@ def test_the_command_rebuilds_from_the_reports_in_dir(tmp_path, capsys):
                              "--assignment", "mnist_mlp"]) == 0
     assert json.loads((tmp_path / "class.json").read_text())["similar_pairs"][0]["kind"] == "code"
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "bob", "class.html", "class.json", "class.md", "judy"]
+        ".notebooks.json", "bob", "class.html", "class.json", "class.md", "judy"]
+    assert set(json.loads((tmp_path / ".notebooks.json").read_text())) == {"bob", "judy"}
     assert [path.name for path in (tmp_path / "bob").iterdir()] == ["report.json"]
     assert classreport_main([str(tmp_path / "nowhere")]) == 2
 
@@ -268,3 +269,25 @@ def test_precision_corpus_graded_flags_only_the_copy(tmp_path, mnist_dir, monkey
     assert report.flagged == [("bob", "judy")]
     assert "code" in {pair.kind for pair in report.similar_pairs}
     assert {row.submission: row.percent for row in report.submissions}["alice"] == 100
+
+
+def test_grade_writes_the_class_report_after_every_batch(tmp_path, capsys):
+    """`grade` itself: a batch ends with DIR/class.* and the top misconceptions on the terminal;
+    a student's own report never names another student."""
+    from grader.cli import main as grade_main
+
+    examples = Path(__file__).parents[1] / "assignments" / "examples" / "mnist_mlp"
+    names = ["correct", "missing_1_over_m", "softmax_wrong_axis"]
+    out = tmp_path / "feedback"
+    assert grade_main([*(str(examples / name) for name in names), "--out", str(out),
+                       "--skip-mnist"]) == 0
+    shown = capsys.readouterr().out
+    assert "Misconceptions" in shown and "class report:" in shown
+    data = json.loads((out / "class.json").read_text())
+    assert sorted(item["submission"] for item in data["submissions"]) == sorted(names)
+    ids = {item["id"] for item in data["misconceptions"]}
+    assert "backprop.missing_1_over_m" in ids
+    for name in names:
+        for report in ("report.md", "report.html", "report.json"):
+            text = (out / name / report).read_text()
+            assert not any(other in text for other in names if other != name), (name, report)

@@ -9,8 +9,8 @@ A pipeline of its own, after grading, that reads only what grading wrote:
     each submission's notebook → owncode → fingerprints ─ collect ┴→ model.build → html,
                                                                       markdown, jsonfile
 
-The notebook of a submission is the one `notebooks` maps its name to, else the path its report
-records under "source" (when the kit writes one); a submission with neither is graded as usual
+The notebook of a submission is the one `notebooks` maps its name to, else the one an earlier run
+recorded for it in DIR/.notebooks.json (sources.py); a submission with neither is graded as usual
 but left out of the code comparison, and the report says so. Nothing here is shown to students,
 and nothing here writes into a student's folder.
 """
@@ -24,6 +24,7 @@ from grader.atomic import write_atomically
 from grader.classreport import html, jsonfile, markdown
 from grader.classreport.collect import own_codes, read_reports
 from grader.classreport.model import ClassReport, build
+from grader.classreport.sources import remember
 from grader.classreport.terminal import top_misconceptions
 
 __all__ = ["ClassReport", "write_class_report", "top_misconceptions", "read_reports"]
@@ -40,7 +41,7 @@ def write_class_report(out: Path, notebooks: Mapping[str, Path] | None = None) -
     for submissions whose report does not record it."""
     out = Path(out)
     results, sources, unreadable = read_reports(out)
-    paths = {**sources, **{name: Path(path) for name, path in (notebooks or {}).items()}}
+    paths = {**sources, **remember(out, notebooks)}
     compared = own_codes([(result.submission, paths.get(result.submission), result.assignment)
                           for result in results])
     report = build(results, compared, folder=str(out), unreadable=unreadable)
