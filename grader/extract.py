@@ -27,22 +27,16 @@ the line in the student's cell. For a `.py` file the line numbers are those of t
 from __future__ import annotations
 
 import ast
-import json
 import re
-import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+# Reading cells lives in grader.cells; these names are re-exported for the extract step's users.
+from grader.cells import UnreadableNotebook, read_notebook_cells, read_py_cells  # noqa: F401
 from grader.definitions import Definition, definitions_in, names_bound_by
 from grader.results import Skipped
-
-# jsonschema builds a grammar for IRI checking at import time (~1.4 s) when rfc3987_syntax is
-# installed; notebook schemas never check IRIs, and jsonschema treats the module as optional.
-sys.modules.setdefault("rfc3987_syntax", None)
-import nbformat  # noqa: E402  (must come after the line above)
 
 #: numpy constructors an assignment may call and still count as a constant (cheap, no side effects).
 ALLOWED_NUMPY_CALLS = frozenset(
@@ -63,12 +57,7 @@ NOT_NEEDED_PACKAGES = frozenset({"matplotlib", "seaborn", "plotly", "IPython", "
 #: Cell magics that run their body as ordinary Python.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
-_PY_CELL_MARKER = re.compile(r"^# ?%%")
 _DEF_PATTERN = re.compile(r"^(?:async\s+)?def\s+(\w+)|^(\w+)\s*=\s*lambda\b", re.MULTILINE)
-
-
-class UnreadableNotebook(Exception):
-    """The file cannot be read as a notebook; `str(error)` says why, in words for a student."""
 
 
 @dataclass
@@ -105,60 +94,6 @@ def extract_file(path: Path) -> Extraction:
     path = Path(path)
     cells = read_py_cells(path) if path.suffix == ".py" else read_notebook_cells(path)
     return extract_cells(cells)
-
-
-def read_notebook_cells(path: Path) -> list[tuple[int, str]]:
-    """(cell index, source) of every code cell, any nbformat version upgraded to 4."""
-    text = _read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        reason = "it is empty" if not text.strip() else f"line {error.lineno}: {error.msg}"
-        raise UnreadableNotebook(f"{path.name} is not valid notebook JSON ({reason}); "
-                                 "re-download or re-save the notebook from Jupyter") from None
-    except RecursionError:   # json parses nested arrays and objects recursively
-        raise UnreadableNotebook(f"{path.name} is not a notebook: its JSON is nested thousands "
-                                 "of levels deep; submit the .ipynb file saved by Jupyter") \
-            from None
-    if not isinstance(data, dict) or "nbformat" not in data:
-        raise UnreadableNotebook(f"{path.name} is JSON but not a Jupyter notebook (no 'nbformat' "
-                                 "field); submit the .ipynb file saved by Jupyter")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
-        return [(index, _cell_source(cell)) for index, cell in enumerate(notebook.cells)
-                if cell.get("cell_type") == "code"]
-    except Exception as error:  # nbformat raises many kinds for malformed notebooks
-        raise UnreadableNotebook(f"{path.name} could not be read as a notebook "
-                                 f"({type(error).__name__}); open and re-save it in Jupyter") from None
-
-
-def read_py_cells(path: Path) -> list[tuple[int, str]]:
-    """Split a .py file into cells on `# %%` lines (else one cell). Each cell is padded with the
-    blank lines before it, so its line numbers are the file's."""
-    lines = _read_text(path).splitlines(keepends=True)
-    starts = [0] + [number for number, line in enumerate(lines) if _PY_CELL_MARKER.match(line)]
-    bounds = sorted(set(starts)) + [len(lines)]
-    return [(index, "\n" * start + "".join(lines[start:end]))
-            for index, (start, end) in enumerate(zip(bounds, bounds[1:]))
-            if not (start < len(lines) and "[markdown]" in lines[start])]
-
-
-def _read_text(path: Path) -> str:
-    """The file's text; a UTF-8 byte-order mark (some Windows editors add one) is dropped."""
-    try:
-        return Path(path).read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnreadableNotebook(f"{Path(path).name} is not a text file (it is not UTF-8); "
-                                 "submit the notebook saved by Jupyter") from None
-    except OSError as error:
-        raise UnreadableNotebook(f"{Path(path).name} could not be read ({error.strerror})") from None
-
-
-def _cell_source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 # --- extracting --------------------------------------------------------------------------------
