@@ -1,16 +1,14 @@
 """The hostile corpus (tests/hostile/attacks/), graded by the real `grade` command: one batch per
-isolation mode, two submissions at a time, as an instructor would run it.
+deployment, two submissions at a time, as an instructor would run it.
 
-For every attack: its report exists and gives it nothing for what it attacked, full points for
-its honest parts, and says how it was contained. For the whole batch: it exits 0; no file
-appears outside the scratch folders, which are all gone afterwards; the kit is unchanged; no
-process outlives grading; nothing reaches the network; no report, results file or terminal line
-shows hidden test source, the reference solution or another student's work; the reports are the
-grader's own.
-
-Under bubblewrap (CI, and the README's set-up for high stakes) every attack runs. In plain mode
-(limits only) those marked PLAIN run, whose containment must hold without bubblewrap, plus
-import_reference, which shows a documented gap of plain mode: it can read the kit.
+Every deployment of tests/hostile/deployments.py grades the whole corpus: bubblewrap as root,
+plain (Landlock and limits) as root, plain as an unprivileged user, each with the kit installed
+editable and regularly. For every attack: its report exists and gives it nothing for what it
+attacked, full points for its honest parts, and says how it was contained. For the whole batch:
+it exits 0; no file appears outside the scratch folders, which are all gone afterwards; the kit
+is unchanged; no process outlives grading; nothing reaches the network; no report, results file
+or terminal line shows hidden test source, the reference solution or another student's work;
+the reports are the grader's own.
 """
 
 from __future__ import annotations
@@ -19,6 +17,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,16 +29,13 @@ from grader.sandbox.launcher import SANDBOX_USER
 from grader.sandbox.process import MAX_CELLS_LEFT_OUT, bubblewrap_problem
 from hostile.corpus import (CORRECT_NOTEBOOK, VICTIM, Attack, Targets, load_attacks,
                             victim_secret, write_corpus)
-from hostile.harness import (ROOT, GradeRun, Listener, every_file_below, files_named,
+from hostile.deployments import DEPLOYMENTS, USER, Deployment, install_for, require_user
+from hostile.harness import (GradeRun, Listener, every_file_below, files_named,
                              hidden_source_lines, lingering_processes, run_grade)
 
 ATTACKS = {attack.name: attack for attack in load_attacks()}
-#: Attacks graded in plain mode too; import_reference shows what plain mode cannot contain.
-PLAIN_ATTACKS = sorted(name for name, attack in ATTACKS.items() if attack.plain)
-PLAIN_GAPS = ("import_reference",)
-CASES = [("bubblewrap", name) for name in sorted(ATTACKS)] + \
-    [("plain", name) for name in PLAIN_ATTACKS]
-MODES = ("bubblewrap", "plain")
+DEPLOYMENT_IDS = [deployment.id for deployment in DEPLOYMENTS]
+CASES = [(deployment.id, name) for deployment in DEPLOYMENTS for name in sorted(ATTACKS)]
 #: Kit files an attack could want to change, searched for the run's token afterwards.
 KIT_FILES = ("grader/**/*.py", "grader/rubric.toml", "reference/*.py")
 REPORT_FILES = ("report.json", "report.md", "report.html")
@@ -49,7 +46,7 @@ LIVE_MARKDOWN = (r"<script>", r"(?<!\\)\[click\]\(javascript", r"!\[x\]\(http", 
 
 @dataclass(frozen=True)
 class Batch:
-    mode: str
+    deployment: Deployment
     token: str
     root: Path
     targets: Targets
@@ -63,38 +60,53 @@ class Batch:
         return json.loads((self.targets.out / name / "report.json").read_text())
 
 
-def grade_corpus(root: Path, attacks: list[Attack], mode: str) -> Batch:
-    """Build the corpus under `root`, grade it in one batch in `mode`, and look around."""
+def grade_corpus(root: Path, attacks: list[Attack], deployment: Deployment,
+                 mnist_dir: Path) -> Batch:
+    """Build the corpus under `root`, grade it in one batch as `deployment`, and look around."""
     token = f"nnkit-hostile-{secrets.token_hex(6)}"
-    work = root / "work"
+    install = install_for(deployment)
+    user = require_user().pw_name if deployment.as_user else None
+    work, home = root / "work", (root / "home" if user else Path.home())
+    home.mkdir(parents=True, exist_ok=True)
     listener = Listener()
     try:
-        targets = Targets(token=token, home=Path.home(), tmp=work / "tmp", kit=ROOT,
+        targets = Targets(token=token, home=home, tmp=work / "tmp", kit=install.kit,
                           out=root / "out", victim=root / "submissions" / VICTIM,
                           port=listener.port)
         folders = write_corpus(attacks, root / "submissions", targets)
-        run = run_grade(folders, targets.out, jobs=2, workdir=work, mode=mode, marker=token)
+        (work / "tmp").mkdir(parents=True, exist_ok=True)
+        mnist = None
+        if user:                # a copy it can read, wherever the test run's own copy is
+            mnist = root / "mnist"
+            shutil.copytree(mnist_dir, mnist)
+            shutil.chown(root, user, user)
+            for path in [*root.rglob("*")]:
+                shutil.chown(path, user, user)
+        run = run_grade(folders, targets.out, jobs=2, workdir=work,
+                        mode=None if deployment.sandbox == "bubblewrap" else "plain",
+                        marker=token, python=install.python, user=user, home=home, mnist=mnist)
         lingering = lingering_processes([token, str(root)])
     finally:
         listener.close()
-    outside = [Path.home(), Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), ROOT,
-               ROOT / "grader", ROOT / "grader" / "suites", ROOT / "reference"]
+    kit = install.kit
+    outside = [Path.home(), home, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), kit,
+               kit / "grader", kit / "grader" / "suites", kit / "reference"]
     stray = files_named(token, outside, recursive=[root])
     for path in stray:          # a failed containment must not leave the kit or home dirty
         path.unlink(missing_ok=True) if not path.is_dir() else None
-    return Batch(mode, token, root, targets, run, lingering, list(listener.heard), stray,
-                 untamper_kit(token))
+    return Batch(deployment, token, root, targets, run, lingering, list(listener.heard), stray,
+                 untamper_kit(token, kit))
 
 
-def untamper_kit(token: str) -> list[str]:
+def untamper_kit(token: str, kit: Path) -> list[str]:
     """Kit files holding `token` (an attack wrote to them). What tamper_kit appends is removed
     again, byte for byte, so that a failed containment cannot spoil the next runs."""
     tampered = []
     for pattern in KIT_FILES:
-        for path in ROOT.glob(pattern):
+        for path in kit.glob(pattern):
             text = path.read_text(encoding="utf-8")
             if token in text:
-                tampered.append(str(path.relative_to(ROOT)))
+                tampered.append(str(path.relative_to(kit)))
                 path.write_text(text.replace(tamper_kit_appends(token), ""), encoding="utf-8")
     return tampered
 
@@ -113,36 +125,48 @@ def require_bubblewrap() -> None:
         pytest.skip(f"bubblewrap cannot run here: {problem}")
 
 
-@pytest.fixture(scope="module")
-def bubblewrap_batch(tmp_path_factory, mnist_dir) -> Batch:
-    require_bubblewrap()
-    return grade_corpus(tmp_path_factory.mktemp("hostile-bubblewrap"), list(ATTACKS.values()),
-                        "bubblewrap")
+_BATCHES: dict[str, Batch] = {}
 
 
 @pytest.fixture(scope="module")
-def plain_batch(tmp_path_factory, mnist_dir) -> Batch:
-    attacks = [ATTACKS[name] for name in sorted({*PLAIN_ATTACKS, *PLAIN_GAPS})]
-    return grade_corpus(tmp_path_factory.mktemp("hostile-plain"), attacks, "plain")
+def batches(mnist_dir):
+    """deployment id → its graded Batch, each graded on first use (in a folder every
+    deployment's user can reach), all removed at the end of the module."""
+    roots = []
+
+    def batch(deployment_id: str) -> Batch:
+        if deployment_id not in _BATCHES:
+            deployment = next(d for d in DEPLOYMENTS if d.id == deployment_id)
+            if deployment.sandbox == "bubblewrap":
+                require_bubblewrap()
+            root = Path(tempfile.mkdtemp(prefix=f"nnkit-hostile-{deployment_id}-",
+                                         dir="/var/tmp"))
+            root.chmod(0o755)
+            roots.append(root)
+            _BATCHES[deployment_id] = grade_corpus(root, list(ATTACKS.values()), deployment,
+                                                   mnist_dir)
+        return _BATCHES[deployment_id]
+    yield batch
+    for root in roots:
+        shutil.rmtree(root, ignore_errors=True)
+    _BATCHES.clear()
 
 
-def batch_of(request, mode: str) -> Batch:
-    return request.getfixturevalue(f"{mode}_batch")
-
-
-def isolation_matches(report: dict, mode: str) -> bool:
-    if mode == "bubblewrap":
-        return report["isolation"] == "bubblewrap"
-    return report["isolation"].startswith("limits only: plain mode was asked for")
+def isolation_matches(report: dict, deployment_id: str) -> bool:
+    """The report names the containment the deployment has: both layers under bubblewrap;
+    Landlock without it."""
+    if deployment_id.startswith("bubblewrap"):
+        return report["isolation"] == "bubblewrap + Landlock"
+    return report["isolation"].startswith("Landlock, without bubblewrap (plain mode was asked")
 
 
 # ---- each attack ---------------------------------------------------------------------------------
 
 @pytest.mark.mnist
-@pytest.mark.parametrize("mode, name", CASES)
-def test_an_attack_wins_nothing_and_its_honest_parts_keep_their_points(request, mode, name):
-    attack, report = ATTACKS[name], batch_of(request, mode).report(name)
-    assert isolation_matches(report, mode), report["isolation"]
+@pytest.mark.parametrize("deployment, name", CASES)
+def test_an_attack_wins_nothing_and_its_honest_parts_keep_their_points(batches, deployment, name):
+    attack, report = ATTACKS[name], batches(deployment).report(name)
+    assert isolation_matches(report, deployment), (report["isolation"], report["problems"])
     for test in report["tests"]:
         full = test["score"] == test["max_score"]
         if test["exercise"] == attack.exercise:
@@ -155,9 +179,9 @@ def test_an_attack_wins_nothing_and_its_honest_parts_keep_their_points(request, 
                          f"{test['message']}"
 
 
-@pytest.mark.parametrize("mode, name", [case for case in CASES if ATTACKS[case[1]].says])
-def test_the_report_says_how_the_attack_was_contained(request, mode, name):
-    attack, report = ATTACKS[name], batch_of(request, mode).report(name)
+@pytest.mark.parametrize("deployment, name", [case for case in CASES if ATTACKS[case[1]].says])
+def test_the_report_says_how_the_attack_was_contained(batches, deployment, name):
+    attack, report = ATTACKS[name], batches(deployment).report(name)
     said = [test["message"] for test in report["tests"] if test["exercise"] == attack.exercise]
     said += [error["message"] for error in report["load_errors"]] + report["problems"]
     assert any(attack.says in text for text in said), said[:3]
@@ -165,9 +189,9 @@ def test_the_report_says_how_the_attack_was_contained(request, mode, name):
 
 # ---- the whole batch -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_batch_goes_on_and_every_submission_gets_its_reports(request, mode):
-    batch = batch_of(request, mode)
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_the_batch_goes_on_and_every_submission_gets_its_reports(batches, deployment):
+    batch = batches(deployment)
     assert batch.run.returncode == 0, batch.run.stderr[-3000:]
     for name in (path.name for path in (batch.root / "submissions").iterdir()):
         for report_file in REPORT_FILES:
@@ -176,31 +200,31 @@ def test_the_batch_goes_on_and_every_submission_gets_its_reports(request, mode):
     assert "Traceback" not in batch.run.stderr, batch.run.stderr[-3000:]
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_no_file_appears_outside_the_scratch_folders_and_those_are_gone(request, mode):
-    batch = batch_of(request, mode)
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_no_file_appears_outside_the_scratch_folders_and_those_are_gone(batches, deployment):
+    batch = batches(deployment)
     assert batch.stray == []
     assert sorted(path.name for path in batch.targets.tmp.iterdir()) == []
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_kit_is_unchanged(request, mode):
-    assert batch_of(request, mode).tampered == []
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_the_kit_is_unchanged(batches, deployment):
+    assert batches(deployment).tampered == []
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_no_process_outlives_grading(request, mode):
-    assert batch_of(request, mode).lingering == []
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_no_process_outlives_grading(batches, deployment):
+    assert batches(deployment).lingering == []
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_nothing_reaches_the_network(request, mode):
-    assert batch_of(request, mode).heard == []
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_nothing_reaches_the_network(batches, deployment):
+    assert batches(deployment).heard == []
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_no_hidden_source_in_any_report_or_terminal_line(request, mode):
-    batch = batch_of(request, mode)
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_no_hidden_source_in_any_report_or_terminal_line(batches, deployment):
+    batch = batches(deployment)
     students_text = CORRECT_NOTEBOOK.read_text() + "".join(
         path.read_text() for path in (batch.root / "submissions").rglob("*.ipynb"))
     hidden = hidden_source_lines(exclude=students_text)
@@ -211,9 +235,9 @@ def test_no_hidden_source_in_any_report_or_terminal_line(request, mode):
     assert shown == set()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_no_other_students_work_in_any_report_or_terminal_line(request, mode):
-    batch = batch_of(request, mode)
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_no_other_students_work_in_any_report_or_terminal_line(batches, deployment):
+    batch = batches(deployment)
     secret = victim_secret(batch.token)
     texts = {**every_file_below(batch.targets.out), "stdout": batch.run.stdout,
              "stderr": batch.run.stderr}
@@ -221,26 +245,32 @@ def test_no_other_students_work_in_any_report_or_terminal_line(request, mode):
             if secret in text and Path(where).parent.name != VICTIM] == []
 
 
-def test_the_reports_are_the_graders_own(bubblewrap_batch):
-    forged = f"forged-by-{bubblewrap_batch.token}"
-    texts = every_file_below(bubblewrap_batch.targets.out)
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_the_reports_are_the_graders_own(batches, deployment):
+    batch = batches(deployment)
+    forged = f"forged-by-{batch.token}"
+    texts = every_file_below(batch.targets.out)
     assert [str(path) for path, text in texts.items() if forged in text] == []
-    victim = bubblewrap_batch.report(VICTIM)
+    victim = batch.report(VICTIM)
     assert victim["submission"] == VICTIM and victim["score"] == victim["max_score"] == 100
-    assert bubblewrap_batch.report("forge_reports")["submission"] == "forge_reports"
+    assert batch.report("forge_reports")["submission"] == "forge_reports"
 
 
 # ---- what particular attacks show ----------------------------------------------------------------
 
-def test_an_output_flood_is_cut_to_a_few_thousand_characters(bubblewrap_batch):
-    folder = bubblewrap_batch.targets.out / "stdout_flood"
-    report = bubblewrap_batch.report("stdout_flood")
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_an_output_flood_is_cut_to_a_few_thousand_characters(batches, deployment):
+    batch = batches(deployment)
+    folder = batch.targets.out / "stdout_flood"
+    report = batch.report("stdout_flood")
     assert 1000 < len(report["output"]) < 5000 and "more characters not shown" in report["output"]
     assert all((folder / name).stat().st_size < 200_000 for name in REPORT_FILES)
 
 
-def test_markup_in_student_text_reaches_reports_as_text(bubblewrap_batch):
-    folder = bubblewrap_batch.targets.out / "markup_injection"
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_markup_in_student_text_reaches_reports_as_text(batches, deployment):
+    batch = batches(deployment)
+    folder = batch.targets.out / "markup_injection"
     page, markdown = (folder / "report.html").read_text(), (folder / "report.md").read_text()
     assert "alert(" in page                     # the message is shown...
     for live in ("<script>", "<img src=x", 'href="javascript'):
@@ -248,7 +278,7 @@ def test_markup_in_student_text_reaches_reports_as_text(bubblewrap_batch):
     prose = outside_code_fences(markdown)
     for live in LIVE_MARKDOWN:
         assert not re.search(live, prose), live
-    assert "\x1b" not in bubblewrap_batch.run.stdout   # no escape sequence reaches the terminal
+    assert "\x1b" not in batch.run.stdout   # no escape sequence reaches the terminal
     assert "\x1b" not in page and "\x1b" not in markdown   # nor `cat report.md`
 
 
@@ -265,19 +295,21 @@ def outside_code_fences(markdown: str) -> str:
     return "\n".join(kept)
 
 
-def test_a_cell_that_stops_the_worker_while_loading_is_left_out(bubblewrap_batch):
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_a_cell_that_stops_the_worker_while_loading_is_left_out(batches, deployment):
+    batch = batches(deployment)
     for name in ("load_time_exit", "load_time_hang"):
-        [error] = bubblewrap_batch.report(name)["load_errors"]
+        [error] = batch.report(name)["load_errors"]
         assert "left this cell out" in error["message"], error
 
 
-def test_plain_mode_reads_the_kit_as_documented(plain_batch):
-    """Documented gap: without bubblewrap the worker sees the grader's files, the reference
-    solution included, so this attack gets softmax's points."""
-    report = plain_batch.report("import_reference")
+@pytest.mark.parametrize("deployment", DEPLOYMENT_IDS)
+def test_no_deployment_lets_the_reference_be_imported(batches, deployment):
+    """Once a documented gap of plain mode (and of a regular install under bubblewrap): importing
+    the reference gets softmax nothing, in every deployment."""
+    report = batches(deployment).report("import_reference")
     softmax = [test for test in report["tests"] if test["exercise"] == "softmax"]
-    assert all(test["score"] == test["max_score"] for test in softmax)
-    assert report["isolation"].startswith("limits only")
+    assert softmax and all(test["score"] == 0 for test in softmax)
 
 
 def test_after_three_cells_left_out_a_load_that_stops_the_worker_again_is_final(tmp_path):

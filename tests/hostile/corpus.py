@@ -9,8 +9,6 @@ Each attack is one file in `tests/hostile/attacks/`, readable as the cell a stud
     PASSES = ("shape_and_dtype",)   # checks of EXERCISE it may still pass (optional, default none)
     SAYS = "No module named"  # how its containment shows in the report (optional): a phrase of
                               # EXERCISE's messages, the load errors or the problems
-    PLAIN = True              # also graded in plain (limits-only) mode, where the same
-                              # containment must hold without bubblewrap (optional)
 
     def softmax(Z): ...       # the attack
     # %%                      ← optional: what follows is one more cell, added after the first
@@ -44,7 +42,7 @@ NOTEBOOK_NAME = "mnist_mlp.ipynb"
 #: cost the MNIST check's points.
 TRAINED_WITH = ("init_params", "forward", "backprop", "update")
 VICTIM = "victim"
-SETTINGS = ("EXERCISE", "PASSES", "SAYS", "PLAIN")
+SETTINGS = ("EXERCISE", "PASSES", "SAYS")
 CELL_SEPARATOR = re.compile(r"^# %%$", re.MULTILINE)
 GENERATED = {"@DEEP_PARENS@": "(" * 5000 + "1" + ")" * 5000,
              "@LONG_SUM@": " + ".join(["1"] * 100_000),
@@ -57,7 +55,6 @@ class Attack:
     exercise: str | None
     passes: tuple[str, ...]
     says: str | None
-    plain: bool
     summary: str
     cells: tuple[str, ...]     # the first replaces EXERCISE's cell (or is added); the rest follow
 
@@ -107,7 +104,6 @@ def read_attack(path: Path) -> Attack:
         raise ValueError(f"{path.name} needs a docstring and EXERCISE = ...")
     return Attack(name=path.stem, exercise=settings["EXERCISE"],
                   passes=tuple(settings.get("PASSES", ())), says=settings.get("SAYS"),
-                  plain=settings.get("PLAIN", False),
                   summary=" ".join(docstring.split("\n\n")[0].split()), cells=cells)
 
 

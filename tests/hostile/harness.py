@@ -33,22 +33,32 @@ class GradeRun:
 
 
 def run_grade(paths: list[Path], out: Path, *, jobs: int, workdir: Path, mode: str | None = None,
-              marker: str = "", timeout: float = 900) -> GradeRun:
+              marker: str = "", timeout: float = 900, python: str = sys.executable,
+              user: str | None = None, home: Path | None = None,
+              mnist: Path | None = None) -> GradeRun:
     """`python -m grader PATH... --out OUT --jobs N`, run from `workdir` with TMPDIR=workdir/tmp.
 
     mode: NNKIT_SANDBOX (None: the default, "auto"); marker: put in the command's environment,
-    so that every process it starts (and every one that outlives it) can be found.
+    so that every process it starts (and every one that outlives it) can be found; python: the
+    interpreter whose kit grades; user: the account that runs it (home: its HOME); mnist: the
+    MNIST_DIR to grade with (default: the test run's own).
     """
     tmp = workdir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {key: value for key, value in os.environ.items() if key != "NNKIT_SANDBOX"}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("NNKIT_SANDBOX", "VIRTUAL_ENV", "PYTHONPATH")}
     env.update(TMPDIR=str(tmp), NNKIT_TEST_MARKER=marker)
+    if home:
+        env["HOME"] = str(home)
+    if mnist:
+        env["MNIST_DIR"] = str(mnist)
     if mode:
         env["NNKIT_SANDBOX"] = mode
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "grader", *map(str, paths), "--out", str(out),
+    run = subprocess.run([python, "-m", "grader", *map(str, paths), "--out", str(out),
                           "--jobs", str(jobs)], cwd=workdir, env=env, capture_output=True,
-                         text=True, timeout=timeout)
+                         text=True, timeout=timeout, user=user, group=user and user,
+                         extra_groups=[] if user else None)
     return GradeRun(run.returncode, run.stdout, run.stderr, time.monotonic() - started)
 
 

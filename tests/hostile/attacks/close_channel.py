@@ -7,7 +7,6 @@ import os
 
 EXERCISE = "init_params"
 SAYS = "stopped the worker"
-PLAIN = True
 
 
 def init_params(n_input=784, n_hidden=128, n_output=10, seed=0):

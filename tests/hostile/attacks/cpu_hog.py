@@ -6,8 +6,7 @@ cases are not run, and no other exercise pays for it.
 import signal
 
 EXERCISE = "relu"
-SAYS = "did not return within 10 s"
-PLAIN = True
+SAYS = "used 10 s of CPU time without returning"
 
 
 def relu(Z):

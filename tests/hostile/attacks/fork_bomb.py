@@ -11,7 +11,6 @@ import sys
 
 EXERCISE = "update"
 SAYS = "no process could be started"
-PLAIN = True
 TOKEN = "@TOKEN@"
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)", TOKEN]
 

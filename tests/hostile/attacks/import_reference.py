@@ -1,7 +1,8 @@
 """Imports the kit's reference solution and returns its softmax.
 
-Under bubblewrap the kit is not in the worker's file system, so the import fails and softmax
-scores nothing. In plain mode the import works: plain mode does not hide the kit (documented).
+The worker's import path holds the standard library alone (NumPy is imported from its own
+folder), bubblewrap shows it nothing of the kit, and Landlock lets it read nothing of it, so the
+import fails and softmax scores nothing, however the kit is installed.
 """
 EXERCISE = "softmax"
 SAYS = "No module named 'reference'"

@@ -8,7 +8,6 @@ import signal
 
 EXERCISE = "softmax"
 SAYS = "every kill was refused"
-PLAIN = True
 
 
 def softmax(Z):

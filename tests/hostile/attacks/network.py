@@ -8,7 +8,6 @@ import socket
 
 EXERCISE = "relu_derivative"
 SAYS = "ConnectionError: no network"
-PLAIN = True
 TOKEN = "@TOKEN@"
 PORT = int("@PORT@")
 

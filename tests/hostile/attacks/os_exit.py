@@ -7,7 +7,6 @@ import os
 
 EXERCISE = "cross_entropy"
 SAYS = "stopped the worker: it exited with status 0"
-PLAIN = True
 
 
 def cross_entropy(A, Y):

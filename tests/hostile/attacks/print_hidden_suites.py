@@ -1,7 +1,8 @@
 """Reads the hidden suites, the rubric and the reference, and puts them everywhere a report
 could show them: printed output, an exception message and a returned string.
 
-They are not in the worker's file system, so nothing of them can reach a report.
+They are not in the worker's file system (bubblewrap), or it may not open them (Landlock), so
+nothing of them can reach a report.
 """
 import glob
 import os
@@ -15,8 +16,11 @@ def relu_derivative(Z):
     stolen = []
     for pattern in ("grader/suites/*.py", "grader/rubric.toml", "reference/*.py"):
         for path in glob.glob(os.path.join(KIT, pattern)):
-            with open(path) as file:
-                stolen.append(file.read())
+            try:
+                with open(path) as file:
+                    stolen.append(file.read())
+            except OSError:
+                continue
     text = "\n".join(stolen)
     print(text)
     if not stolen:

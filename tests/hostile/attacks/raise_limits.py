@@ -8,7 +8,6 @@ import resource
 
 EXERCISE = "backprop"
 SAYS = "the memory limit held"
-PLAIN = True
 
 
 def backprop(X, Y, params, cache):

@@ -11,7 +11,6 @@ import signal
 
 EXERCISE = "init_params"
 SAYS = "the kernel refused every call"
-PLAIN = True
 NUMBERS = {"x86_64": {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435, "unshare": 272,
                       "ptrace": 101, "process_vm_writev": 311, "kill": 62,
                       "io_uring_setup": 425},

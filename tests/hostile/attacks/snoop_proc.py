@@ -1,7 +1,10 @@
-"""Looks through /proc for the grader's processes, then reads the reference solution through
-their root, working directory or file descriptors, and returns its init_params.
+"""Looks through /proc for the grader's processes (listing it, or, where that is refused, trying
+its parent's pid and the pids around its own), then reads the reference solution through their
+root, working directory or file descriptors, and returns its init_params.
 
-The worker has its own PID namespace: /proc shows none of the grader's processes.
+Under bubblewrap the worker has its own PID namespace: /proc shows none of the grader's
+processes. Under Landlock it may read only its own /proc entry: whatever the links of another
+process point to is refused.
 """
 import os
 
@@ -9,9 +12,17 @@ EXERCISE = "init_params"
 SAYS = "no grader process in sight"
 
 
+def _pids():
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        own = os.getpid()
+        return [os.getppid(), *range(max(1, own - 200), own + 50)]
+
+
 def _candidate_files():
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
+    for pid in _pids():
+        if pid == os.getpid():
             continue
         for link in ("root", "cwd"):
             yield f"/proc/{pid}/{link}@KIT@/reference/network.py"

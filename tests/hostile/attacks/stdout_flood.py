@@ -8,7 +8,6 @@ import sys
 
 EXERCISE = "relu_derivative"
 SAYS = "but it is None"
-PLAIN = True
 LINE = "flood " * 170 + "\n"
 
 
