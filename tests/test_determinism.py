@@ -1,4 +1,4 @@
-"""The same submission graded 20 times gives the same scores and the same reports, timings aside:
+"""The same submission graded many times gives the same scores and the same reports, timings aside:
 twenty copies of one example with a classic mistake (so the feedback has values, hints and a
 failed training run in it) are graded by the real `grade` command one at a time (--jobs 1) and
 two at a time (--jobs 2), each into a fresh --out.
@@ -7,6 +7,10 @@ Compared: every file of every report folder (report.json, report.md, report.html
 and the rows of grades.csv, once the submission's name, the wall-clock times ("seconds",
 "execution_time" and the "· 1.4 s" of the footers) and the kit's fingerprint (a hash of the kit's
 files, which may change between two runs on a shared machine) are masked.
+
+Also: ten gradings of an init_params that draws from NumPy's global generator without a seed give
+one report; ten gradings of the correct example while two other processes keep both cores busy
+all get full marks and one report.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from hostile.corpus import NOTEBOOK_NAME, ROOT
+from hostile.corpus import CORRECT_NOTEBOOK, NOTEBOOK_NAME, ROOT, write_submission
 from hostile.harness import run_grade
 
 EXAMPLE = ROOT / "assignments" / "examples" / "mnist_mlp" / "no_relu_mask" / NOTEBOOK_NAME
@@ -100,3 +106,63 @@ def test_the_grades_table_has_the_same_row_for_every_copy(graded):
         table = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
         rows |= {row.split(",", 1)[1] for row in table[1:]}
     assert len(rows) == 1, rows
+
+
+# ---- unseeded student code, and a busy machine ---------------------------------------------------
+
+#: The most-copied MNIST tutorial's init_params: NumPy's global generator, no seed, uniform draws.
+UNSEEDED_INIT = '''def init_params(n_input=784, n_hidden=128, n_output=10, seed=0):
+    return {"W1": np.random.rand(n_input, n_hidden) - 0.5, "b1": np.random.rand(1, n_hidden) - 0.5,
+            "W2": np.random.rand(n_hidden, n_output) - 0.5, "b2": np.random.rand(1, n_output) - 0.5}
+'''
+TEN = [f"copy-{number:02d}" for number in range(1, 11)]
+
+
+def graded_copies(root: Path, notebook: Path, jobs: int, busy: int = 0) -> Path:
+    """Ten copies of `notebook` graded in one batch with `jobs`, while `busy` other processes
+    keep cores busy; the --out folder."""
+    folders = []
+    for name in TEN:
+        (root / "submissions" / name).mkdir(parents=True)
+        shutil.copy(notebook, root / "submissions" / name / NOTEBOOK_NAME)
+        folders.append(root / "submissions" / name)
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
+    try:
+        run = run_grade(folders, root / "out", jobs=jobs, workdir=root / "work")
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert run.returncode == 0, run.stderr[-2000:]
+    return root / "out"
+
+
+def distinct_reports(out: Path) -> list[dict[str, str]]:
+    distinct = []
+    for name in TEN:
+        folder = report_folder(out, name)
+        if folder not in distinct:
+            distinct.append(folder)
+    return distinct
+
+
+@pytest.mark.mnist
+def test_an_init_params_drawing_from_the_global_generator_gets_one_report(tmp_path, mnist_dir):
+    """np.random.rand without a seed: the worker seeds NumPy's and Python's global generators
+    before every call, so ten gradings give one report (and it says the draws are not seeded)."""
+    notebook = write_submission(tmp_path / "unseeded", [UNSEEDED_INIT], "init_params")
+    out = graded_copies(tmp_path / "batch", notebook, jobs=2)
+    [report] = distinct_reports(out)
+    data = json.loads((out / TEN[0] / "report.json").read_text())
+    init = [test for test in data["tests"] if test["exercise"] == "init_params"]
+    assert any(test["score"] < test["max_score"] for test in init)
+
+
+@pytest.mark.mnist
+def test_a_busy_machine_costs_no_points(tmp_path, mnist_dir):
+    """Two processes keep both cores busy: ten gradings of the correct example, two at a time,
+    all get full marks and the same report. Limits are CPU time, not the wall clock."""
+    out = graded_copies(tmp_path, CORRECT_NOTEBOOK, jobs=2, busy=2)
+    scores = {json.loads((out / name / "report.json").read_text())["score"] for name in TEN}
+    assert scores == {100}
+    assert len(distinct_reports(out)) == 1
