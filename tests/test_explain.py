@@ -113,3 +113,22 @@ def test_a_bare_diagnosis_is_completed_with_the_exercise_of_its_check():
     _, _, feedback = classify(Feedback("x", hint="transposed", diagnosis="transposed"), None,
                               "forward")
     assert feedback["diagnosis"] == "forward.transposed" and "forward.transposed" in DIAGNOSES
+
+
+def test_every_diagnosis_the_detectors_can_give_is_catalogued():
+    """Hint(text, id) refuses an unknown id, but only when it is built: check every literal id
+    in the detectors' source now, so that a detector that rarely fires cannot hide a typo."""
+    import ast
+    from pathlib import Path
+
+    from grader.diagnose import ANY_EXERCISE, SPECIFIC
+
+    ids = []
+    for path in (Path(__file__).resolve().parents[1] / "grader" / "diagnose").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Hint" \
+                    and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+                ids.append(node.args[1].value)
+    assert len(ids) > 60
+    assert [i for i in ids if i not in SPECIFIC and i not in ANY_EXERCISE] == []
+    assert all("." not in i for i in ANY_EXERCISE) and all(i.count(".") == 1 for i in SPECIFIC)

@@ -85,6 +85,7 @@ def test_a_mistake_costs_points_only_in_its_exercise(notation, mistake):
     assert {o.status for o in caught} == {"failed"}
     for outcome in caught:
         assert mistake.hint in outcome.feedback["hint"], (outcome.check, outcome.feedback)
+        assert outcome.feedback["diagnosis"] == mistake.diagnosis, outcome.check
         assert outcome.feedback["expected"] and outcome.feedback["got"]
 
 
