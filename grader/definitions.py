@@ -4,7 +4,7 @@ statements that grading does not run would set.
 
     Definition(name, cell_index, line, kind, text, source)
         kind "function" (text: its signature, `init_params(n_input=784, n_hidden=128)`), "class",
-        or "constant" (text: the assignment's first line, `EPOCHS = 10`).
+        "constant" (text: the assignment's first line, `EPOCHS = 10`) or "import" (its line).
 
 cell_index is 0-based (as in `grader.results.Skipped`), line 1-based within the cell.
 """
@@ -42,6 +42,10 @@ def definitions_in(statement: ast.stmt, cell_index: int, source: str) -> list[De
         return [Definition(statement.name, cell_index, statement.lineno, "class",
                            f"class {statement.name}", ast.get_source_segment(source, statement)
                            or "")]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        text = (ast.get_source_segment(source, statement) or "").splitlines()[:1]
+        return [Definition(name, cell_index, statement.lineno, "import", "".join(text))
+                for name in names_bound_by(statement)]
     if isinstance(statement, (ast.Assign, ast.AnnAssign)):
         text = (ast.get_source_segment(source, statement) or "").splitlines()[:1]
         kind = "function" if isinstance(statement.value, ast.Lambda) else "constant"

@@ -105,7 +105,11 @@ def not_a_dict(value, keys) -> Hint | None:
 
 
 def wrong_keys(got_keys, wanted_keys) -> Hint:
+    """Keys of the contract missing; renames suggested for the ones that differ only in case or
+    in the gradients' `d` prefix ('w1' → 'W1', 'W1' → 'dW1')."""
     lower = {str(key).lower(): key for key in got_keys}
+    for key in got_keys:   # a gradient stored under its parameter's name
+        lower.setdefault("d" + str(key).lower(), key)
     renamed = [f"{lower[key.lower()]!r} → {key!r}" for key in wanted_keys
                if key not in got_keys and key.lower() in lower]
     detail = f" (rename {', '.join(renamed)})" if renamed else ""

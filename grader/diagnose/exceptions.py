@@ -46,10 +46,6 @@ class Frame:
     function: str
     code: str
 
-    @property
-    def where(self) -> str:
-        return f"{self.function}, cell {self.cell}, line {self.line}: `{self.code}`"
-
 
 @dataclass(frozen=True)
 class Raised:
@@ -64,12 +60,17 @@ class Raised:
 
     @property
     def function(self) -> str:
-        """The student's function that raised (innermost frame), else the exercise's."""
-        return self.frames[-1].function if self.frames else self.exercise
+        """The student's function that raised (the innermost frame that is not a comprehension
+        or a lambda), else the exercise's."""
+        named = [frame.function for frame in self.frames if not frame.function.startswith("<")]
+        return named[-1] if named else self.exercise
 
     @property
     def at(self) -> str:
-        return f" In {self.frames[-1].where}." if self.frames else ""
+        if not self.frames:
+            return ""
+        frame = self.frames[-1]
+        return f" In {self.function}, cell {frame.cell}, line {frame.line}: `{frame.code}`."
 
     def source(self) -> str:
         """The source of every function the submission defines."""
@@ -108,6 +109,9 @@ def explain_name_error(raised: Raised) -> Hint | None:
     if not match:
         return None
     name, facts = match.group(1), raised.facts
+    imported = unavailable_import(name, raised)
+    if imported is not None:
+        return imported
     if facts is not None and name in facts.unrun_names:
         skipped = facts.unrun_names[name]
         statement, _, reason = skipped.summary.rpartition(" (")
@@ -120,6 +124,26 @@ def explain_name_error(raised: Raised) -> Hint | None:
     return Hint(f"{raised.function} uses `{name}`, which nothing in your graded code defines."
                 f"{raised.at}" + (suggestion or " " + where_it_comes_from(name, raised)),
                 "undefined_name")
+
+
+def unavailable_import(name: str, raised: Raised) -> Hint | None:
+    """The name comes from an import that grading leaves out (plotting, the self-checks) or that
+    fails where the functions run (any package but NumPy and the standard library)."""
+    facts = raised.facts
+    if facts is None:
+        return None
+    imports = [d for d in facts.defined_at.get(name, []) if d.kind == "import"]
+    skipped = facts.unrun_names.get(name)
+    if imports:
+        where, text = imports[-1].where, imports[-1].text
+    elif skipped is not None and skipped.summary.startswith(("`import ", "`from ")):
+        where, text = skipped.where, skipped.summary.rpartition(" (")[0].strip("`")
+    else:
+        return None
+    return Hint(f"{raised.function} uses `{name}`, from `{text}` ({where}).{raised.at} That "
+                "import is not there when grading: your functions run with NumPy and Python's "
+                "standard library only, without plotting or the notebook's self-checks. Write it "
+                "with NumPy inside the function.", "unavailable_import")
 
 
 def why_not_run(reason: str) -> str:
@@ -383,8 +407,13 @@ def explain_key_error(raised: Raised) -> Hint | None:
     key = raised.message.strip("'\"")
     if not re.fullmatch(r"\w+", key):
         return None
+    owners = [what for what, names in CONTRACT_KEYS.items() if key in names]
     known = {name.lower(): name for names in CONTRACT_KEYS.values() for name in names}
-    meant = f" Did you mean {known[key.lower()]!r}?" if key.lower() in known else ""
+    if owners:   # a real key, looked up in the other dict: grads['W1'], params['dW1']
+        meant = (f" {key!r} is a key of {owners[0]}: is this the right dict? (The gradient of "
+                 f"W1 is grads['dW1'].)")
+    else:
+        meant = f" Did you mean {known[key.lower()]!r}?" if key.lower() in known else ""
     listed = "; ".join(f"{what}: {', '.join(names)}" for what, names in CONTRACT_KEYS.items())
     return Hint(f"{raised.function} looks up the key {key!r}, which the dict does not hold."
                 f"{raised.at}{meant} The keys of the notebook's contract are {listed}.",

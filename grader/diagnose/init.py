@@ -53,22 +53,42 @@ def init_not_he_scaled(W, fan_in: int, name: str, fan_out: int | None = None) ->
         return Hint(f"{said}: uniform draws on ±{W.max():.2g}{like}, whose spread does not depend "
                     f"on the layer. {wanted}. {HE_FIX} (Uniform draws work too when their bound "
                     "is sqrt(6 / fan_in).)", "init_params.uniform_unscaled")
-    if fan_out and fan_out != fan_in and math.isclose(std, math.sqrt(2.0 / fan_out), rel_tol=0.1):
-        return Hint(f"{said}. {wanted}. Yours is sqrt(2 / {fan_out}): you scale by the layer's "
-                    f"number of outputs; fan_in is its number of inputs. {HE_FIX}",
-                    "init_params.scaled_by_fan_out")
-    if math.isclose(std / target, math.sqrt(0.5), rel_tol=0.1):
-        return Hint(f"{said}. {wanted}. That is Xavier/Glorot's sqrt(1 / fan_in); ReLU layers need "
-                    f"the 2. {HE_FIX}", "init_params.xavier_scale")
-    if math.isclose(std, 1.0, rel_tol=0.1):
-        return Hint(f"{said}. {wanted}. Yours are standard-normal draws without any scaling, so "
-                    f"the first layer's scores are about {math.sqrt(fan_in):.0f} times too large. "
-                    f"{HE_FIX}", "init_params.unscaled_normal")
-    if std > 0 and math.isclose(std, 10 ** round(math.log10(std)), rel_tol=0.05):
-        return Hint(f"{said}. {wanted}. A fixed factor such as {10 ** round(math.log10(std)):g} "
-                    "ignores the layer's size: too small, the signal fades through the layers and "
-                    f"training starts slowly. {HE_FIX}", "init_params.fixed_small_scale")
-    return Hint(f"{said}. {wanted}. {HE_FIX}", "init_params.scale_off")
+    scale = known_scale(std, fan_in, fan_out)
+    causes = {
+        "xavier": ("That is Xavier/Glorot's sqrt(1 / fan_in); ReLU layers need the 2.",
+                   "init_params.xavier_scale"),
+        "glorot": (f"Yours is Glorot's scale, from fan_in + fan_out = {fan_in + (fan_out or 0)}; a "
+                   "ReLU layer needs He's, from fan_in alone.", "init_params.glorot_scale"),
+        "fan_out": (f"Yours is sqrt(2 / {fan_out}): you scale by the layer's number of outputs; "
+                    "fan_in is its number of inputs.", "init_params.scaled_by_fan_out"),
+        "unit": (f"Yours are standard-normal draws without any scaling, so the first layer's "
+                 f"scores are about {math.sqrt(fan_in):.0f} times too large.",
+                 "init_params.unscaled_normal"),
+        "fixed": (f"A fixed factor such as {10 ** round(math.log10(std or 1)):g} ignores the "
+                  "layer's size: too small, the signal fades through the layers and training "
+                  "starts slowly.", "init_params.fixed_small_scale"),
+    }
+    cause, diagnosis = causes.get(scale, ("", "init_params.scale_off"))
+    return Hint(f"{said}. {wanted}. {cause + ' ' if cause else ''}{HE_FIX}", diagnosis)
+
+
+def known_scale(std: float, fan_in: int, fan_out: int | None) -> str | None:
+    """Which usual wrong scale a standard deviation is, the nearest within 10 %: Xavier's
+    sqrt(1 / fan_in), Glorot's sqrt(1 or 2 / (fan_in + fan_out)), He's from fan_out, 1 (no
+    scale), or a round number (0.01). Xavier wins a tie with Glorot: with a small fan_out the
+    two coincide, and both are fixed the same way."""
+    candidates = [("xavier", math.sqrt(1 / fan_in)), ("unit", 1.0)]
+    if fan_out:
+        candidates += [("glorot", math.sqrt(1 / (fan_in + fan_out))),
+                       ("glorot", math.sqrt(2 / (fan_in + fan_out)))]
+        if fan_out != fan_in:
+            candidates.append(("fan_out", math.sqrt(2 / fan_out)))
+    if std > 0:
+        candidates.append(("fixed", 10.0 ** round(math.log10(std))))
+    distances = [(abs(math.log(std / value)), name) for name, value in candidates
+                 if std > 0 and math.isclose(std, value, rel_tol=0.1)]
+    return min(distances, key=lambda pair: (round(pair[0], 2), pair[1] != "xavier"))[1] \
+        if distances else None
 
 
 def init_not_seeded(same_seed_differs: bool, other_seed_same: bool) -> Hint | None:

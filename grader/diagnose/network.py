@@ -49,6 +49,11 @@ def forward_other_activation(got, name: str, rows_X, rows_params, notation: Nota
             return Hint(f"Your hidden layer uses {activation}, not ReLU: this network's hidden "
                         "activation is A1 = relu(Z1) = max(Z1, 0) (and backprop's mask "
                         "relu_derivative(Z1) goes with it).", "forward.other_activation")
+    Z2 = network.relu(Z1) @ rows_params["W2"] + rows_params["b2"]
+    if name == "A2" and close(got, notation.from_rows(1 / (1 + np.exp(-Z2)))):
+        return Hint("Your output layer is a sigmoid, one probability per class on its own. The "
+                    "output of this network is A2 = softmax(Z2): the 10 probabilities of each "
+                    "sample sum to 1.", "forward.sigmoid_output")
     return None
 
 

@@ -144,6 +144,27 @@ def cross_entropy_binary(got: float, A, Y, m: int) -> Hint | None:
     return None
 
 
+def cross_entropy_squared_error(got: float, A, Y, m: int) -> Hint | None:
+    """got is a squared error Σ (A − Y)² over m, m × 10 or 2m: the loss of regression."""
+    total = float(np.sum((np.asarray(A, dtype=np.float64) - np.asarray(Y)) ** 2))
+    if any(np.isclose(got, total / n, rtol=1e-4) for n in (m, 2 * m, m * NUMBER_OF_CLASSES)):
+        return Hint("That is a squared error, Σ (A − Y)², the loss of regression. With softmax "
+                    "probabilities the loss is the cross-entropy −Σ Y·log(A) / m (its gradient "
+                    "through softmax is the simple A2 − Y that backprop uses).",
+                    "cross_entropy.squared_error")
+    return None
+
+
+def cross_entropy_returns_gradient(got, A, Y, m: int) -> Hint | None:
+    """An array like A: A − Y (or divided by m), the gradient dZ2, not the loss."""
+    difference = np.asarray(A, dtype=np.float64) - np.asarray(Y)
+    if any(close(got, difference / n) for n in (1, m)):
+        return Hint("You return A − Y, an array shaped like A: that is the gradient of the loss "
+                    "with respect to Z2 (backprop's dZ2), not the loss. The loss is one number, "
+                    "−Σ Y·log(A) / m.", "cross_entropy.returns_gradient")
+    return None
+
+
 def cross_entropy_per_sample(got, m: int) -> Hint | None:
     """An array of m numbers: the per-sample losses, not yet averaged."""
     if isinstance(got, np.ndarray) and got.size == m and m > 1:
@@ -156,12 +177,13 @@ def cross_entropy_per_sample(got, m: int) -> Hint | None:
 def cross_entropy_mistakes(got, *, A, Y, expected: float, notation: Notation) -> Hint:
     m = np.asarray(Y).shape[notation.sample_axis]
     if isinstance(got, np.ndarray) and got.size != 1:
-        return cross_entropy_per_sample(got, m) or advice(
-            "Return one number: the mean over the batch (np.sum(...) / m).")
+        return cross_entropy_per_sample(got, m) or cross_entropy_returns_gradient(got, A, Y, m) \
+            or advice("Return one number: the mean over the batch (np.sum(...) / m).")
     got = float(np.asarray(got, dtype=np.float64).reshape(-1)[0]) \
         if isinstance(got, (np.ndarray, np.generic)) else got
     return first(log_without_clipping(got), cross_entropy_summed(got, expected, m),
                  cross_entropy_scaled(got, expected, m, notation),
-                 cross_entropy_binary(got, A, Y, m)) or advice(
+                 cross_entropy_binary(got, A, Y, m),
+                 cross_entropy_squared_error(got, A, Y, m)) or advice(
         "Cross-entropy: −Σ Y·log(A) over the classes and samples, divided by m, with A clipped "
         "away from 0 before the log.")
