@@ -28,7 +28,8 @@ from grader.sandbox.allowlist import (PACKAGE_FOLDERS, SYSTEM_FOLDERS, hidden_pa
                                       landlock_paths, readable_by_others, runtime)
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "channel.py", "confine.py", "seccomp.py", "landlock.py")
+WORKER_FILES = ("worker.py", "channel.py", "confine.py", "seccomp.py", "landlock.py",
+                "training.py")
 INSIDE_WORKER_DIR = "/opt/nnkit"
 INSIDE_SCRATCH = "/scratch"
 #: The user and group a worker started by a root grader becomes: no account on the system has

@@ -99,6 +99,32 @@ class StudentProcess:
         """Like `call`, plus the arguments it changed in place, its time and its output."""
         return self._call(name, args, kwargs, substitutes, timeout, check_mutation=True)
 
+    def train(self, recipe: dict, X_rows, Y_rows, seconds: float):
+        """The MNIST check's training, run in the worker next to the student's functions
+        (training.py): the final parameters as sent back, not yet validated; or None when the
+        grader must train call by call instead (anything unexpected, a crash, a timeout: the
+        call-by-call training then explains it to the student).
+
+        recipe: as training.run takes it; X_rows (images, 784), Y_rows (images, 10), shuffled.
+        """
+        arrays: list = []
+        request = channel.pack({
+            "kind": "train", "recipe": recipe, "X": channel.to_tree(X_rows, arrays, "X"),
+            "Y": channel.to_tree(Y_rows, arrays, "Y"), "known_good": known_good_source()},
+            arrays)
+        try:
+            if self._over():
+                return None
+            worker = self._ready_worker()
+            reply, arrays = self._exchange(worker, request, seconds)
+            if reply["kind"] != "returned":
+                return None
+            return channel.from_tree(reply.get("value"), arrays)
+        except (StudentError, WorkerTimedOut, WorkerGone, channel.WireError):
+            if self._worker is not None:
+                self._worker.stop()
+            return None
+
     def _call(self, name, args, kwargs, substitutes, timeout, check_mutation) -> CallOutcome:
         unknown = set((substitutes or {}).values()) - set(channel.KNOWN_GOOD_HELPERS)
         if unknown:
@@ -266,7 +292,7 @@ class StudentProcess:
         started, cpu_before = time.monotonic(), worker.cpu_seconds()
         deadline = started + min(limits.wall_seconds(cpu_limit), wall_remaining)
         try:
-            return worker.exchange(request, deadline, on_progress, cpu_limit)
+            return worker.exchange(request, deadline, on_progress, cpu_limit, cpu_before)
         except WorkerGone:
             raise
         except WorkerTimedOut as timed_out:

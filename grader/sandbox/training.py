@@ -1,0 +1,100 @@
+"""The MNIST check's training loop, run inside the worker (worker side).
+
+Training calls the student's init_params once and forward, backprop and update at every step:
+across the sandbox's channel that is four round trips a step, each copying the batch and the
+parameters both ways, which cost ten times the arithmetic. Here the same loop runs next to the
+student's functions, with the same calls in the same order: each gets fresh copies of its
+arguments laid out as the channel would lay them out, the global generators seeded before it,
+and forward and backprop the kit's helpers, exactly as `StudentProcess.call` would give them.
+
+Nothing here is trusted. Anything unexpected (an exception, a shape, a value that is not an
+array) stops the loop and says "fall back": the grader then runs the same training itself, call
+by call, which validates every step and explains any failure to the student. What a successful
+run returns is only the final parameters, which the grader validates and measures itself.
+
+Only the standard library and NumPy may be imported here: this file runs inside the sandbox.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+class FallBack(Exception):
+    """Something the grader must see call by call; `str(error)` says what (for the record)."""
+
+
+def run(call, recipe: dict, X_rows: np.ndarray, Y_rows: np.ndarray) -> dict:
+    """The recipe's training with `call(name, args, substitutes)` (the worker's own calling, with
+    its seeding and substitutes); the final parameters, or FallBack.
+
+    recipe: images, batch_size, lr_start, lr_end, hidden, sample_axis (0: samples as rows,
+    1: as columns), seed, forward_substitutes, backprop_substitutes.
+    X_rows: (images, 784) float32, shuffled; Y_rows: (images, 10) one-hot float32, likewise.
+    """
+    hidden, axis = recipe["hidden"], recipe["sample_axis"]
+    shapes = _oriented({"W1": (784, hidden), "b1": (1, hidden), "W2": (hidden, 10),
+                        "b2": (1, 10)}, axis)
+    params = _params(call("init_params", [], {"n_input": 784, "n_hidden": hidden,
+                                               "n_output": 10, "seed": recipe["seed"]}, {}),
+                     shapes)
+    dtype = params["W1"].dtype
+    X, Y = X_rows.astype(dtype), Y_rows.astype(dtype)
+    if axis == 1:
+        X, Y = X.T, Y.T
+    starts = range(0, recipe["images"], recipe["batch_size"])
+    for step, start in enumerate(starts):
+        Xb, Yb = (_batch(array, axis, start, start + recipe["batch_size"]) for array in (X, Y))
+        m = Xb.shape[axis]
+        returned = call("forward", [Xb, _copy(params)], {}, recipe["forward_substitutes"])
+        if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+            raise FallBack("forward did not return a pair")
+        cache = _arrays(returned[1], _oriented({"Z1": (m, hidden), "A1": (m, hidden),
+                                                "Z2": (m, 10), "A2": (m, 10)}, axis))
+        grads = _arrays(call("backprop", [_sent(Xb), _sent(Yb), _copy(params), _copy(cache)],
+                             {}, recipe["backprop_substitutes"]),
+                        {"d" + name: shape for name, shape in shapes.items()})
+        lr = recipe["lr_start"] + (recipe["lr_end"] - recipe["lr_start"]) * step / max(
+            1, len(starts) - 1)
+        params = _params(call("update", [_copy(params), _copy(grads), lr], {}, {}), shapes)
+    return params
+
+
+def _oriented(rows_shapes: dict, axis: int) -> dict:
+    return {name: shape if axis == 0 else tuple(reversed(shape))
+            for name, shape in rows_shapes.items()}
+
+
+def _batch(array: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return _sent(array[start:stop] if axis == 0 else array[:, start:stop])
+
+
+def _sent(array: np.ndarray) -> np.ndarray:
+    """A fresh copy laid out as the channel delivers it: C or Fortran order kept, else C."""
+    if array.flags.c_contiguous or array.flags.f_contiguous:
+        return array.copy(order="K")
+    return np.ascontiguousarray(array)
+
+
+def _copy(arrays: dict) -> dict:
+    return {name: _sent(value) for name, value in arrays.items()}
+
+
+def _arrays(value, shapes: dict) -> dict:
+    """`value` if it is a dict holding exactly `shapes`' arrays (numeric, of those shapes)."""
+    if type(value) is not dict or set(value) != set(shapes):
+        raise FallBack("not a dict with the expected keys")
+    for name, shape in shapes.items():
+        array = value[name]
+        if type(array) is not np.ndarray or array.shape != shape or array.dtype.kind not in "fiu":
+            raise FallBack(f"{name} is not an array of shape {shape}")
+    return value
+
+
+def _params(value, shapes: dict) -> dict:
+    params = _arrays(value, shapes)
+    if not all(np.all(np.isfinite(params[name])) for name in PARAM_NAMES):
+        raise FallBack("parameters that are not finite")
+    return params

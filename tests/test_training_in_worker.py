@@ -1,0 +1,94 @@
+"""The MNIST check's training, run inside the worker, ends where the call-by-call training ends.
+
+Both loops of grader/suites/test_mnist_accuracy.py (`train_in_worker`, the fast one; `train`, one
+round trip per call) are run on the same real worker for submissions of both notations, whose
+functions mutate their inputs, return float64 or float32, or break: the fast one must give the
+very same parameters, or say to fall back where something is off, never another result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference
+from grader.extract import extract_file
+from grader.feedback import Feedback
+from grader.plugin import MnistData
+from grader.sandbox import StudentProcess
+from grader.scoring import numbered_cells
+from grader.suites import test_mnist_accuracy as accuracy
+from reference.notation import COLUMNS, ROWS, Notation
+
+EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples"
+
+
+def network_for(student, notation: Notation) -> accuracy.Network:
+    softmax = f"softmax_{notation.name}"
+    return accuracy.Network(student, reference.for_notation(notation.name), notation, (),
+                            {"relu": "relu", "softmax": softmax},
+                            {"relu_derivative": "relu_derivative"})
+
+
+def both_trainings(tmp_path: Path, example: str, extra_cell: str = ""):
+    assignment = example.split("/")[0]
+    notation = COLUMNS if assignment.endswith("columns") else ROWS
+    hidden = 10 if notation.name == "columns" else 128
+    cells = numbered_cells(extract_file(EXAMPLES / example / f"{assignment}.ipynb"))
+    mnist = MnistData(notation.name)
+    recipe = accuracy.RECIPES[hidden]
+    with StudentProcess([*cells, extra_cell], tmp_path) as student:
+        network = network_for(student, notation)
+        fast = accuracy.train_in_worker(network, notation, mnist.train, recipe, hidden)
+        try:
+            slow = accuracy.train(network, notation, mnist.train, recipe, hidden)
+        except Feedback as feedback:
+            slow = feedback
+    return fast, slow
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("example, extra_cell", [
+    ("mnist_mlp/correct", ""),
+    ("mnist_mlp_columns/correct", ""),
+    ("mnist_mlp/mutates_params", ""),               # update writes into its input
+    ("mnist_mlp/relu_derivative_at_zero", ""),      # a slightly wrong mask: the same steps
+    ("mnist_mlp/correct", "_init = init_params\n"
+                          "def init_params(**sizes):\n"
+                          "    return {k: v.astype('float64') for k, v in _init(**sizes).items()}\n"),
+])
+def test_the_fast_training_ends_with_the_same_parameters(tmp_path, mnist_dir, example,
+                                                         extra_cell):
+    fast, slow = both_trainings(tmp_path, example, extra_cell)
+    assert fast is not None
+    assert set(fast) == set(slow)
+    for name in slow:
+        assert fast[name].dtype == slow[name].dtype
+        np.testing.assert_array_equal(fast[name], slow[name])
+
+
+@pytest.mark.mnist
+def test_a_training_that_diverges_falls_back_and_is_explained_call_by_call(tmp_path, mnist_dir):
+    fast, slow = both_trainings(tmp_path, "mnist_mlp/update_wrong_sign")
+    assert fast is None
+    assert isinstance(slow, Feedback) and "training diverged" in slow.summary
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("extra_cell", [
+    "def update(params, grads, lr):\n    return [params]\n",                     # not a dict
+    "def forward(X, params):\n    return X\n",                                  # not a pair
+    "def backprop(X, Y, params, cache):\n    raise ValueError('no')\n",          # raises
+    "import os\ndef update(params, grads, lr):\n    os._exit(3)\n",              # kills the worker
+])
+def test_anything_unexpected_falls_back_to_training_call_by_call(tmp_path, mnist_dir,
+                                                                 extra_cell):
+    assignment, notation = "mnist_mlp", ROWS
+    cells = numbered_cells(extract_file(EXAMPLES / "mnist_mlp/correct" / f"{assignment}.ipynb"))
+    with StudentProcess([*cells, extra_cell], tmp_path) as student:
+        network = network_for(student, notation)
+        assert accuracy.train_in_worker(network, notation, MnistData("rows").train,
+                                        accuracy.RECIPES[128], 128) is None
+        assert student.call("relu", np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
