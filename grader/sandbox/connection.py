@@ -146,7 +146,7 @@ class Connection:
         return self._stop.alive
 
     def exchange(self, buffers: list, deadline: float, on_progress=None,
-                 cpu_limit: float | None = None):
+                 cpu_limit: float | None = None, cpu_start: float | None = None):
         """Send one frame and return the reply's (header, arrays).
 
         Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut once
@@ -155,11 +155,13 @@ class Connection:
         the channel, channel.MalformedFrame on garbage. On a busy machine a worker waits for a
         core without using CPU time, so load alone never runs a call out of time.
         """
-        cpu_start = self.cpu_seconds() if cpu_limit is not None else None
+        if cpu_limit is not None and cpu_start is None:
+            cpu_start = self.cpu_seconds()
         pending = [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
         if pending:
             self._check_quiet()
         reader = FrameReader(self.limits.reply_bytes)
+        polled = False          # the CPU time is read only once the worker had time to use some
         poller = select.poll()
         poller.register(self.reply_fd, select.POLLIN)
         if self.output_open:
@@ -170,10 +172,12 @@ class Connection:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimedOut()
-            if cpu_start is not None:
+            if cpu_start is not None and polled:
                 if self.cpu_seconds() - cpu_start > cpu_limit:
                     raise WorkerTimedOut(cpu=True)
+            if cpu_start is not None:
                 remaining = min(remaining, CPU_POLL_SECONDS)
+            polled = True
             for fd, events in poller.poll(max(1, int(remaining * 1000) + 1)):
                 if fd == self.output_fd:
                     self._drain_output(poller)
