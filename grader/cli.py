@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
     TimeElapsedColumn, TimeRemainingColumn
 
-from grader import mnist_probe
+from grader import mnist_probe, shards
 from grader.assignments import ASSIGNMENTS, get_assignment
 from grader.atomic import write_atomically
 from grader.batch import Graded, grade_batch
@@ -77,6 +77,9 @@ examples:
   grade submitted/*/ --fail-under 60       exit 1 if any submission scores below 60 %
   grade submissions/ --force               regrade all, e.g. after editing a notebook by hand
   grade submissions/ --skip-mnist          grade without MNIST: mnist_accuracy not graded
+  grade submissions/ --shard 2/4 --out /shared/feedback
+                                           the second quarter of the class, beside three other
+                                           shards into one folder (a cluster's job array)
 
 assignments: {", ".join(sorted(ASSIGNMENTS))} (recognised from the notebook's metadata
   `nnkit.assignment`, else its file name; --assignment overrides both)
@@ -121,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="refuse to grade (exit 3) where student code could read the hidden "
                              "suites: no bubblewrap and no Landlock here (Gradescope's "
                              "run_autograder passes it)")
+    parser.add_argument("--shard", metavar="K/N", type=shards.parse_shard,
+                        help="grade only shard K of N of the submissions (1 <= K <= N), chosen "
+                             "by their names, so N runs given the same PATHs grade each "
+                             "submission exactly once; they may run at the same time into one "
+                             "--out, and the last to end leaves the whole class's grades.csv")
     parser.add_argument("--allow-empty", action="store_true",
                         help="grade a lone PATH that holds no notebook as a submission that "
                              "handed in nothing (a zero report) instead of stopping; "
@@ -150,15 +158,17 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     try:
         _prepare_out(args.out)
-        submissions = [replace(submission, skip_mnist=args.skip_mnist) for submission in
-                       find_submissions(args.paths, args.assignment, args.out / UNPACKED)
-                       if submission.path.resolve() != args.out.resolve()]
+        with shards.out_folder_lock(args.out):     # shards of a zip unpack it into one DIR
+            submissions = [replace(submission, skip_mnist=args.skip_mnist) for submission in
+                           find_submissions(args.paths, args.assignment, args.out / UNPACKED)
+                           if submission.path.resolve() != args.out.resolve()]
     except UsageError as error:
         _say(f"grade: {error}")
         return 2
     if not submissions:
         _say(f"grade: no submission found in {', '.join(args.paths)}")
         return 2
+    submissions = shards.take_showing(submissions, args.shard, console)
     print_isolation(console, isolation)
     if args.skip_mnist:
         console.print(skip_mnist_note(), style="dim", markup=False, highlight=False)
@@ -249,15 +259,18 @@ def _write(item: Graded, out: Path) -> Path:
 
 def write_gradebook(out: Path) -> None:
     """DIR/grades.csv from every complete report in DIR: the class's gradebook, whichever runs
-    graded its submissions."""
-    results = []
-    for path in sorted(out.glob(f"*/{REPORT}")):
-        try:
-            results.append(jsonreport.parse(path.read_text("utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
-            _say(f"grade: {path} is not a report this kit can read; it is left out of {GRADEBOOK}")
-    if results:
-        write_atomically(out / GRADEBOOK, gradebook.render(results))
+    graded its submissions. Read and rewritten under DIR's lock: of shards grading into DIR at
+    the same time, the last to get here reads every report the others wrote (grader.shards)."""
+    with shards.out_folder_lock(out):
+        results = []
+        for path in sorted(out.glob(f"*/{REPORT}")):
+            try:
+                results.append(jsonreport.parse(path.read_text("utf-8")))
+            except (OSError, ValueError, KeyError, TypeError):
+                _say(f"grade: {path} is not a report this kit can read; it is left out of "
+                     f"{GRADEBOOK}")
+        if results:
+            write_atomically(out / GRADEBOOK, gradebook.render(results))
 
 
 def no_mnist_message(where: str) -> str:

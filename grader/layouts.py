@@ -22,8 +22,10 @@ notebooks, or that are implausibly large, are left in the archive.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,22 +134,52 @@ def _lms_sources(path: Path) -> list[Source]:
 def expand_lms_zip(archive: Path, destination: Path) -> list[Source]:
     """Unpack an LMS download's notebooks into destination/<student>/<file> and return one
     submission folder per student. A member whose name follows no LMS scheme is its own student:
-    `alice.ipynb` → alice, `alice/mnist_mlp.ipynb` → alice."""
+    `alice.ipynb` → alice, `alice/mnist_mlp.ipynb` → alice.
+
+    Shards of one class (grader.shards) unpack the same zip into the same place, one after the
+    other (grade holds DIR's lock meanwhile), and one may already be grading from the files the
+    next one unpacks again: so each file is replaced atomically (a reader sees the old copy or
+    the new one, never half of one), and only what the zip no longer holds is removed after."""
     try:
         with zipfile.ZipFile(archive) as bundle:
             members = [info for info in bundle.infolist() if _is_notebook_member(info)]
-            if destination.exists():
-                shutil.rmtree(destination)               # the zip is the truth: no stale files
-            for info in members:
-                student, filename = _zip_member_student(info.filename)
-                target = destination / _safe_name(student) / _safe_name(filename)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with bundle.open(info) as stream, open(target, "wb") as copy:
-                    shutil.copyfileobj(stream, copy)
+            written = {_unpack_member(bundle, info, destination) for info in members}
+            _remove_all_but(destination, written)        # the zip is the truth: no stale files
     except (zipfile.BadZipFile, OSError):
         return [Source(archive, None)]                   # graded as a non-notebook: a clear report
     return [Source(folder, None) for folder in _sub_folders(destination)] if destination.exists() \
         else []
+
+
+def _unpack_member(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path) -> Path:
+    """Write one member to destination/<student>/<file> atomically; returns that path."""
+    student, filename = _zip_member_student(info.filename)
+    target = destination / _safe_name(student) / _safe_name(filename)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    try:
+        with bundle.open(info) as stream, os.fdopen(handle, "wb") as copy:
+            shutil.copyfileobj(stream, copy)
+        os.chmod(temporary, 0o644)         # mkstemp's files are private; an unzipped one is not
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _remove_all_but(destination: Path, kept: set[Path]) -> None:
+    """Delete every file below destination that is not in `kept` (a member the zip no longer
+    holds, a temporary file of a killed unpacker), then the folders that are left empty."""
+    for path in sorted(destination.rglob("*"), reverse=True):    # a folder's files before it
+        if path in kept:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        else:
+            path.unlink()
 
 
 def _zip_member_student(member: str) -> tuple[str, str]:
