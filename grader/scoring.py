@@ -55,7 +55,11 @@ OUTPUT_CHARS = 4000
 #: Quiet, nothing cached, no random order; `--assert=plain` because the suites never assert (they
 #: raise Feedback) and rewriting them costs ~0.5 s per grading process.
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
-               "-o", "addopts=", "--capture=sys", "--no-header", "--assert=plain"]
+               "-o", "addopts=", "--capture=sys", "--no-header", "--assert=plain",
+               # Plugins that watch the suites' own code (unraisable exceptions, threads, hangs,
+               # log records) cost a forced gc.collect() and hooks per test: 40 ms a submission.
+               "-p", "no:unraisableexception", "-p", "no:threadexception",
+               "-p", "no:faulthandler", "-p", "no:logging"]
 #: What a student reads about a check the instructor left out: no paths, nothing to do.
 NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your score nor in "
                       "the maximum")

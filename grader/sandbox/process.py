@@ -99,18 +99,19 @@ class StudentProcess:
         """Like `call`, plus the arguments it changed in place, its time and its output."""
         return self._call(name, args, kwargs, substitutes, timeout, check_mutation=True)
 
-    def train(self, recipe: dict, X_rows, Y_rows, seconds: float):
+    def train(self, recipe: dict, X_rows, labels, seconds: float):
         """The MNIST check's training, run in the worker next to the student's functions
         (training.py): the final parameters as sent back, not yet validated; or None when the
         grader must train call by call instead (anything unexpected, a crash, a timeout: the
         call-by-call training then explains it to the student).
 
-        recipe: as training.run takes it; X_rows (images, 784), Y_rows (images, 10), shuffled.
+        recipe: as training.run takes it; X_rows (images, 784) and labels (images,), shuffled.
         """
         arrays: list = []
         request = channel.pack({
             "kind": "train", "recipe": recipe, "X": channel.to_tree(X_rows, arrays, "X"),
-            "Y": channel.to_tree(Y_rows, arrays, "Y"), "known_good": known_good_source()},
+            "labels": channel.to_tree(labels, arrays, "labels"),
+            "known_good": known_good_source()},
             arrays)
         try:
             if self._over():

@@ -26,13 +26,13 @@ class FallBack(Exception):
     """Something the grader must see call by call; `str(error)` says what (for the record)."""
 
 
-def run(call, recipe: dict, X_rows: np.ndarray, Y_rows: np.ndarray) -> dict:
+def run(call, recipe: dict, X_rows: np.ndarray, labels: np.ndarray) -> dict:
     """The recipe's training with `call(name, args, substitutes)` (the worker's own calling, with
     its seeding and substitutes); the final parameters, or FallBack.
 
     recipe: images, batch_size, lr_start, lr_end, hidden, sample_axis (0: samples as rows,
     1: as columns), seed, forward_substitutes, backprop_substitutes.
-    X_rows: (images, 784) float32, shuffled; Y_rows: (images, 10) one-hot float32, likewise.
+    X_rows: (images, 784) float32, shuffled; labels: (images,) integers, likewise.
     """
     hidden, axis = recipe["hidden"], recipe["sample_axis"]
     shapes = _oriented({"W1": (784, hidden), "b1": (1, hidden), "W2": (hidden, 10),
@@ -41,7 +41,7 @@ def run(call, recipe: dict, X_rows: np.ndarray, Y_rows: np.ndarray) -> dict:
                                                "n_output": 10, "seed": recipe["seed"]}, {}),
                      shapes)
     dtype = params["W1"].dtype
-    X, Y = X_rows.astype(dtype), Y_rows.astype(dtype)
+    X, Y = X_rows.astype(dtype), one_hot(labels, dtype)
     if axis == 1:
         X, Y = X.T, Y.T
     starts = range(0, recipe["images"], recipe["batch_size"])
@@ -60,6 +60,13 @@ def run(call, recipe: dict, X_rows: np.ndarray, Y_rows: np.ndarray) -> dict:
             1, len(starts) - 1)
         params = _params(call("update", [_copy(params), _copy(grads), lr], {}, {}), shapes)
     return params
+
+
+def one_hot(labels: np.ndarray, dtype) -> np.ndarray:
+    """labels (m,) → (m, 10), 1 in each row's label column: the reference's one_hot."""
+    Y = np.zeros((labels.shape[0], 10), dtype=dtype)
+    Y[np.arange(labels.shape[0]), labels] = 1
+    return Y
 
 
 def _oriented(rows_shapes: dict, axis: int) -> dict:

@@ -199,9 +199,9 @@ class Worker:
                 return function(*args, **kwargs)
             finally:
                 self.restore(saved)
-        X_rows, Y_rows = (channel.from_tree(request[key], arrays) for key in ("X", "Y"))
+        X_rows, labels = (channel.from_tree(request[key], arrays) for key in ("X", "labels"))
         try:
-            params = training.run(call, request["recipe"], X_rows, Y_rows)
+            params = training.run(call, request["recipe"], X_rows, labels)
         except BaseException as error:  # noqa: B036 — anything at all: the grader trains itself
             return self.send({"kind": "fall back", "why": one_line(error)})
         self.send({"kind": "returned", "mutated": []}, params, True)
