@@ -1,4 +1,4 @@
-"""`python -m grader.bundle --assignment ID [--out autograder.zip]`: the zip a course uploads to
+"""`nnkit bundle --assignment ID [--out autograder.zip]`: the zip a course uploads to
 Gradescope as a programming assignment's autograder.
 
 Gradescope unpacks the zip into /autograder/source, runs `setup.sh` once (as root, on its Ubuntu
@@ -150,7 +150,7 @@ def kit_files(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
     """(path inside the kit, file) for every file `pip install` of the kit needs, sorted."""
     if not (kit_root / "pyproject.toml").is_file():
         raise BundleError(f"{kit_root} is not the kit's source (no pyproject.toml there); run "
-                          "python -m grader.bundle from a checkout of the kit")
+                          "nnkit bundle from a checkout of the kit")
     files = [(name, kit_root / name) for name in PROJECT_FILES]
     files += [(path.relative_to(kit_root).as_posix(), path) for folder in PACKAGE_FOLDERS
               for path in source_files(kit_root / folder)]
@@ -190,6 +190,9 @@ def write_bundle(assignment_id: str, out: Path, kit_root: Path = KIT_ROOT) -> in
 
 
 EPILOG = """\
+example:
+  nnkit bundle --assignment mnist_mlp --out autograder.zip
+
 then, on Gradescope: create a Programming Assignment worth 100 points (the rubric's total),
 open Configure Autograder, upload the zip, and wait for the image to build (setup.sh installs
 the kit and downloads MNIST). Students submit the assignment's notebook; each gets the kit's
@@ -200,11 +203,11 @@ exit status: 0 written, 2 usage error (unknown assignment, --out not writable)""
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):   # one line, no usage dump
-        raise BundleError(f"{message} (see `python -m grader.bundle --help`)")
+        raise BundleError(f"{message} (see `nnkit bundle --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m grader.bundle", epilog=EPILOG,
+    parser = _Parser(prog="nnkit bundle", epilog=EPILOG,
                      description="Build the autograder zip to upload to Gradescope.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assignment", metavar="ID", required=True,
@@ -223,10 +226,10 @@ def main(argv: list[str] | None = None) -> int:
                               f"such as {args.out / 'autograder.zip'}")
         count = write_bundle(args.assignment, args.out)
     except (BundleError, ValueError) as error:
-        print(f"grader.bundle: {error}", file=sys.stderr)
+        print(f"nnkit bundle: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"grader.bundle: cannot write --out {args.out} ({error.strerror}); give a path in "
+        print(f"nnkit bundle: cannot write --out {args.out} ({error.strerror}); give a path in "
               "a folder you can write to", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({count} files) for {args.assignment}: upload it in Gradescope's "

@@ -1,7 +1,7 @@
 """Example submissions: the release notebook with its stubs filled in, right or with one mistake.
 
     python -m grader.examples          # rewrite assignments/examples/ from the current releases
-                                       # (python -m grader.release does this after releasing)
+                                       # (nnkit release does this after releasing)
 
 Each example is `assignments/examples/<id>/<name>/<id>.ipynb`, made from
 `release/<id>/<id>.ipynb` by replacing the stub line of every solution cell (nbgrader grade_id =

@@ -1,7 +1,8 @@
-"""Regenerate the student releases, and the example submissions made from them, from the sources.
+"""`nnkit release`: regenerate the student releases, and the example submissions made from them,
+from the sources.
 
-    python -m grader.release                      # every assignment in assignments/
-    python -m grader.release --course-dir DIR     # another copy of the course folder
+    nnkit release                      # every assignment in assignments/
+    nnkit release --course-dir DIR     # another copy of the course folder
 
 For each assignment this runs nbgrader's own `generate_assignment` in the course folder (its
 settings are in `nbgrader_config.py` there): the solution blocks of
@@ -15,6 +16,7 @@ Running it twice gives byte-identical files; tests/test_assignments.py holds it 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -83,9 +85,23 @@ def release(assignment: Assignment, course_dir: Path = COURSE_DIR) -> Path:
     return release_dir
 
 
+EPILOG = """\
+examples:
+  nnkit release                          release/<id>/ and examples/<id>/ for every assignment
+  nnkit release --no-examples            the releases only
+
+It needs nbgrader, which grading does not: pip install 'nnkit-autograder[author]'.
+
+exit status: 0 released; 1 a release failed (the message says why); 2 nbgrader is not installed"""
+
+NEEDS_NBGRADER = ("nnkit release: making a release needs nbgrader, which the grading install "
+                  "leaves out: pip install 'nnkit-autograder[author]' (in a checkout: "
+                  "pip install -e '.[author]')")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m grader.release",
+        prog="nnkit release", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Regenerate every assignment's student release from its source notebook with "
                     "nbgrader, copy studentkit into it, and rewrite the example submissions.")
     parser.add_argument("--course-dir", type=Path, default=COURSE_DIR,
@@ -93,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-examples", action="store_true",
                         help="leave the example submissions as they are")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("nbgrader") is None:
+        print(NEEDS_NBGRADER, file=sys.stderr)
+        return 2
     course_dir = args.course_dir.resolve()
     try:
         for assignment in ASSIGNMENTS.values():

@@ -1,4 +1,4 @@
-"""`python -m grader.selftest`: the kit grades its own solutions; every one must get full marks.
+"""`nnkit selftest`: the kit grades its own solutions; every one must get full marks.
 
 It grades, through the same pipeline as `grade`,
 - the reference (`reference/network.py`) as a student would submit it, once per assignment: a
@@ -14,6 +14,12 @@ Without the MNIST files the mnist_accuracy suite cannot be checked, and that is 
 the rest is checked without it (as `grade --skip-mnist` would), the missing data is named as the
 cause, with where nnkit looked and how to get it, and the exit status is 2 (1 if something else
 disagrees too).
+
+example:
+  nnkit selftest --jobs 2
+
+exit status: 0 every solution got full marks; 1 one did not (its report is printed); 2 MNIST is
+missing (the rest was checked)
 """
 
 from __future__ import annotations
@@ -107,7 +113,7 @@ def submissions_to_check(folder: Path) -> tuple[list[Submission], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.selftest", description=__doc__,
+    parser = argparse.ArgumentParser(prog="nnkit selftest", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=2, metavar="N",
                         help="grade N solutions at a time (default: 2)")

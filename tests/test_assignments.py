@@ -1,6 +1,6 @@
 """The nbgrader course folder: sources, releases and example submissions.
 
-- the committed releases and examples are exactly what `python -m grader.release` makes;
+- the committed releases and examples are exactly what `nnkit release` makes;
 - a release shows no line of the solutions (its source's or the reference's);
 - every notebook is valid and names its assignment;
 - the source notebooks run top to bottom with every self-check passing (needs MNIST);
@@ -61,10 +61,10 @@ def regenerated(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("folder", ["release", "examples"])
 def test_committed_files_are_what_the_release_command_makes(regenerated, folder):
     made, committed = files_under(regenerated / folder), files_under(COURSE / folder)
-    assert made == committed, "run `python -m grader.release` and commit assignments/"
+    assert made == committed, "run `nnkit release` and commit assignments/"
     differing = [str(path) for path in sorted(made)
                  if not filecmp.cmp(regenerated / folder / path, COURSE / folder / path, shallow=False)]
-    assert not differing, f"stale: {differing}; run `python -m grader.release` and commit assignments/"
+    assert not differing, f"stale: {differing}; run `nnkit release` and commit assignments/"
 
 
 def test_a_release_is_its_notebook_and_studentkit_and_no_gradebook_is_left(regenerated):

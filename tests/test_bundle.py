@@ -153,7 +153,7 @@ def test_usage_errors_exit_2_with_one_line(args, says, capsys, tmp_path):
 def test_an_unwritable_out_exits_2_with_one_line(out, capsys, tmp_path):
     assert bundle.main(["--assignment", "mnist_mlp", "--out", str(tmp_path / out)]) == 2
     error = capsys.readouterr().err
-    assert error.startswith("grader.bundle: ") and "--out" in error and error.count("\n") == 1
+    assert error.startswith("nnkit bundle: ") and "--out" in error and error.count("\n") == 1
 
 
 def test_it_needs_the_kit_source(tmp_path):

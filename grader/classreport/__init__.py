@@ -1,7 +1,7 @@
 """The class report: what a class got wrong and whether work was shared, for the instructor.
 
     write_class_report(out, notebooks=None) -> ClassReport   DIR/class.html, class.md, class.json
-    python -m grader.classreport DIR [PATH...]               the same, from the reports in DIR
+    nnkit class-report DIR [PATH...]                         the same, from the reports in DIR
 
 A pipeline of its own, after grading, that reads only what grading wrote:
 

@@ -1,5 +1,5 @@
-"""`python -m grader.classreport DIR [PATH...]`: rebuild DIR/class.html, class.md and class.json
-from the reports already in DIR, without grading anything."""
+"""`nnkit class-report DIR [PATH...]` (also `python -m grader.classreport`): rebuild
+DIR/class.html, class.md and class.json from the reports already in DIR, without grading anything."""
 
 from __future__ import annotations
 
@@ -23,8 +23,17 @@ To compare code, the graded notebooks must be found: give the same PATHs you gav
 class folder, nbgrader course, LMS zip, notebooks) when the reports do not record them."""
 
 
+EPILOG = """\
+examples:
+  nnkit class-report feedback                      from the reports in feedback/
+  nnkit class-report feedback submissions/         also find notebooks graded by older runs
+
+exit status: 0 written; 2 DIR is not a folder, or a PATH does not exist"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader.classreport", description=DESCRIPTION,
+    parser = argparse.ArgumentParser(prog="nnkit class-report", description=DESCRIPTION,
+                                     epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", metavar="DIR", type=Path, help="the folder `grade --out` wrote")
     parser.add_argument("paths", nargs="*", metavar="PATH",
@@ -36,14 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.out.is_dir():
-        print(f"python -m grader.classreport: {args.out} is not a folder; give the --out DIR "
+        print(f"nnkit class-report: {args.out} is not a folder; give the --out DIR "
               "of a `grade` run", file=sys.stderr)
         return 2
     from grader.submission import UsageError
     try:
         notebooks = _notebooks(args.paths, args.assignment, args.out)
     except (UsageError, ValueError) as error:   # a missing PATH, an unknown assignment
-        print(f"python -m grader.classreport: {error}", file=sys.stderr)
+        print(f"nnkit class-report: {error}", file=sys.stderr)
         return 2
     report = write_class_report(args.out, notebooks)
     console = Console()
