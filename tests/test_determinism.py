@@ -147,11 +147,11 @@ def distinct_reports(out: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.mnist
-def test_an_init_params_drawing_from_the_global_generator_gets_one_report(tmp_path, mnist_dir):
+def test_unseeded_init_params_gets_one_report(tmp_path, mnist_dir):
     """np.random.rand without a seed: the worker seeds NumPy's and Python's global generators
     before every call, so ten gradings give one report (and it says the draws are not seeded)."""
     notebook = write_submission(tmp_path / "unseeded", [UNSEEDED_INIT], "init_params")
-    out = graded_copies(tmp_path / "batch", notebook, jobs=2)
+    out = graded_copies(tmp_path / "b", notebook, jobs=2)
     [report] = distinct_reports(out)
     data = json.loads((out / TEN[0] / "report.json").read_text())
     init = [test for test in data["tests"] if test["exercise"] == "init_params"]
@@ -159,7 +159,7 @@ def test_an_init_params_drawing_from_the_global_generator_gets_one_report(tmp_pa
 
 
 @pytest.mark.mnist
-def test_a_busy_machine_costs_no_points(tmp_path, mnist_dir):
+def test_busy_cores_cost_no_points(tmp_path, mnist_dir):
     """Two processes keep both cores busy: ten gradings of the correct example, two at a time,
     all get full marks and the same report. Limits are CPU time, not the wall clock."""
     out = graded_copies(tmp_path, CORRECT_NOTEBOOK, jobs=2, busy=2)

@@ -109,7 +109,8 @@ def test_every_report_file_is_written_and_no_temporary_file_is_left(batch):
     for name in ["mnist_mlp", "broken", "empty_folder"]:
         assert sorted(path.name for path in (out / name).iterdir()) == [
             "report.html", "report.json", "report.md", "results.json"]
-    assert sorted(path.name for path in out.iterdir() if path.is_file()) == ["grades.csv"]
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
+        ".notebooks.json", "class.html", "class.json", "class.md", "grades.csv"]
 
 
 def test_a_batch_shows_a_line_per_submission_and_a_summary(batch):
