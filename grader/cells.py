@@ -22,7 +22,9 @@ class UnreadableNotebook(Exception):
 
 
 def read_notebook_cells(path: Path) -> list[tuple[int, str]]:
-    """(cell index, source) of every code cell, any nbformat version upgraded to 4."""
+    """(code cell index, source) of every code cell, any nbformat version upgraded to 4. Code
+    cells are counted alone, as a student scrolling through them does ("code cell 9"), not with
+    the Markdown cells between them, which no one counts."""
     text = _read_text(path)
     try:
         data = json.loads(text)
@@ -41,8 +43,8 @@ def read_notebook_cells(path: Path) -> list[tuple[int, str]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             notebook = nbformat.reads(text, as_version=4)
-        return [(index, _cell_source(cell)) for index, cell in enumerate(notebook.cells)
-                if cell.get("cell_type") == "code"]
+        code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
+        return [(index, _cell_source(cell)) for index, cell in enumerate(code_cells)]
     except Exception as error:  # nbformat raises many kinds for malformed notebooks
         raise UnreadableNotebook(f"{path.name} could not be read as a notebook "
                                  f"({type(error).__name__}); open and re-save it in Jupyter") from None

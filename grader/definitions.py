@@ -29,7 +29,7 @@ class Definition:
 
     @property
     def where(self) -> str:
-        return f"cell {self.cell_index + 1}, line {self.line}"
+        return f"code cell {self.cell_index + 1}, line {self.line}"
 
 
 def definitions_in(statement: ast.stmt, cell_index: int, source: str) -> list[Definition]:

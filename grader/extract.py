@@ -82,7 +82,7 @@ class Extraction:
     def why_missing(self, name: str) -> str:
         """Why the submission does not define `name`, as a sentence for the student."""
         if name in self.lost_definitions:
-            return (f"{name} is not defined: cell {self.lost_definitions[name] + 1} has a syntax "
+            return (f"{name} is not defined: code cell {self.lost_definitions[name] + 1} has a syntax "
                     "error, so nothing in it could be graded")
         return f"{name} is not defined (did you delete or rename its cell?)"
 
@@ -106,7 +106,7 @@ def extract_cells(cells: list[tuple[int, str]]) -> Extraction:
         try:
             kept = _extract_cell(index, source, scope, result)
         except RecursionError:  # e.g. an expression nested thousands deep
-            result.problems.append(f"cell {index + 1} is too deeply nested to read; nothing in "
+            result.problems.append(f"code cell {index + 1} is too deeply nested to read; nothing in "
                                    "this cell was graded")
             continue
         if kept is not None and kept.strip():
@@ -164,7 +164,7 @@ def _extract_cell(index: int, source: str, scope: _Scope, result: Extraction) ->
 def _drop_cell(index: int, source: str, error: SyntaxError | ValueError, result: Extraction):
     where = f" at line {error.lineno}" if getattr(error, "lineno", None) else ""
     what = getattr(error, "msg", None) or str(error)
-    result.problems.append(f"cell {index + 1} has a syntax error{where}: {what}; nothing in this "
+    result.problems.append(f"code cell {index + 1} has a syntax error{where}: {what}; nothing in this "
                            "cell was graded")
     for match in _DEF_PATTERN.finditer(source):
         result.lost_definitions[match.group(1) or match.group(2)] = index

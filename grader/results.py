@@ -40,7 +40,7 @@ class Skipped:
 
     @property
     def where(self) -> str:
-        return f"cell {self.cell_index + 1}, line {self.line}"
+        return f"code cell {self.cell_index + 1}, line {self.line}"
 
     def __str__(self) -> str:
         return f"{self.where}: {self.summary}"

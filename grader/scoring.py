@@ -146,7 +146,7 @@ def missing_functions(defined: set[str], extraction: Extraction,
             continue
         cell = extraction.definitions.get(name)
         if cell in raised:
-            missing[name] = (f"{name} is not defined: cell {cell + 1} raised an error while "
+            missing[name] = (f"{name} is not defined: code cell {cell + 1} raised an error while "
                              f"loading ({raised[cell]}), so nothing in it could be graded")
         else:
             missing[name] = extraction.why_missing(name)

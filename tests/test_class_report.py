@@ -162,7 +162,7 @@ def test_misconceptions_are_counted_by_id_once_per_submission():
 def test_figures_of_a_class():
     results = [passing("ann"), passing("ben"),
                result("cat", failing("relu", ARRAY), isolation="limits only: no bwrap",
-                      problems=["cell 3 has a syntax error"])]
+                      problems=["code cell 3 has a syntax error"])]
     report = build(results, {})
     assert [band.count for band in report.score_histogram if band.count] == [1, 2]
     [relu] = report.exercises

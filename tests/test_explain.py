@@ -39,7 +39,7 @@ def test_a_global_of_a_skipped_cell_is_named_with_where_it_is_set_and_the_fix():
     feedback = failed(outcomes, "backprop")
     assert feedback and {f["diagnosis"] for f in feedback} == {"backprop.global_from_skipped_cell"}
     hint = feedback[0]["hint"]
-    for phrase in ("global `m`", "cell 1, line 3", "m, n = data.shape", "m = X.shape[1]",
+    for phrase in ("global `m`", "code cell 1, line 3", "m, n = data.shape", "m = X.shape[1]",
                    "wrong for any other batch size"):
         assert phrase in hint
     assert "NameError: name 'm' is not defined" in feedback[0]["summary"]
@@ -52,7 +52,7 @@ def test_a_function_defined_twice_says_which_definition_is_graded_and_why_it_fai
     feedback = failed(outcomes, "update")
     assert {f["diagnosis"] for f in feedback} == {"update.defined_twice"}
     hint = feedback[0]["hint"]
-    assert "defined 2 times" in hint and "cell 2, line 1" in hint and "the one graded" in hint
+    assert "defined 2 times" in hint and "code cell 2, line 1" in hint and "the one graded" in hint
     assert "update(params, grads, lr)" in hint and "momentum" in hint
 
 
@@ -84,7 +84,7 @@ def test_common_exceptions_are_translated(message, traceback_code, diagnosis, ph
                  f"    {traceback_code}\n{exc_type}: {message}\n")
     hint = explain_exception(exc_type, message, traceback, exercise="backprop", notation=ROWS)
     assert hint is not None and hint.diagnosis == diagnosis
-    assert phrase in hint.text and "cell 5, line 3" in hint.text
+    assert phrase in hint.text and "code cell 5, line 3" in hint.text
 
 
 def test_the_traceback_is_read_frame_by_frame():

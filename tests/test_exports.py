@@ -190,12 +190,12 @@ def test_timeouts_and_errors_are_failures_that_say_which():
 
 
 def test_results_json_lists_problems_load_errors_and_skipped_statements():
-    result = replace(softmax_wrong(), problems=[f"cell 5 has a syntax error {HOSTILE}"],
+    result = replace(softmax_wrong(), problems=[f"code cell 5 has a syntax error {HOSTILE}"],
                      load_errors=[LoadError(2, "NameError: name 'tf' is not defined")],
                      skipped=[Skipped(11, 3, "`for epoch in range(10): ...` (a loop)")] * 3)
     data = check_results_json(gradescope.render(result), RUBRIC)
-    assert "- cell 5 has a syntax error &lt;script>" in data["output"]
-    assert "- cell 3 raised an error while loading: NameError" in data["output"]
+    assert "- code cell 5 has a syntax error &lt;script>" in data["output"]
+    assert "- code cell 3 raised an error while loading: NameError" in data["output"]
     assert "3 top-level statements were not run" in data["output"]
 
 

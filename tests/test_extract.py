@@ -67,16 +67,17 @@ def test_top_level_work_is_skipped_and_listed(tmp_path):
     extraction = extract_file(path)
     listed = summaries(extraction)
     assert listed == [
-        "cell 2, line 3: `X, y = load_mnist('train')` (an assignment that calls `load_mnist`)",
-        "cell 2, line 4: `n = X.shape[0]` (uses `X`, which is not defined by the kept code)",
-        "cell 2, line 5: `for epoch in range(10): ...` (a loop)",
-        "cell 2, line 7: `while True: ...` (a loop)",
-        "cell 2, line 9: `print('hello')` (a call)",
-        "cell 2, line 10: `params['W1'] = 0` (assigns into an existing object)",
-        "cell 2, line 11: `if __name__ == '__main__': ...` (the script entry point)",
-        "cell 2, line 13: `with open('x') as f: ...` (a with-block)",
+        "code cell 1, line 3: `X, y = load_mnist('train')` (an assignment that calls `load_mnist`)",
+        "code cell 1, line 4: `n = X.shape[0]` (uses `X`, which is not defined by the kept code)",
+        "code cell 1, line 5: `for epoch in range(10): ...` (a loop)",
+        "code cell 1, line 7: `while True: ...` (a loop)",
+        "code cell 1, line 9: `print('hello')` (a call)",
+        "code cell 1, line 10: `params['W1'] = 0` (assigns into an existing object)",
+        "code cell 1, line 11: `if __name__ == '__main__': ...` (the script entry point)",
+        "code cell 1, line 13: `with open('x') as f: ...` (a with-block)",
     ]
     assert "relu" in run(extraction)
+    assert extraction.cell_indices == [0]    # the Markdown cell above is not counted
 
 
 def test_magics_and_shell_escapes_are_no_ops(tmp_path):
@@ -89,10 +90,10 @@ def test_magics_and_shell_escapes_are_no_ops(tmp_path):
                     "%%time\ndef softmax(Z):\n    return Z\n")
     extraction = extract_file(path)
     assert summaries(extraction) == [
-        "cell 1, line 1: `%matplotlib inline` (an IPython magic or shell command)",
-        "cell 1, line 2: `%load_ext autoreload` (an IPython magic or shell command)",
-        "cell 1, line 3: `!pip install numpy` (an IPython magic or shell command)",
-        "cell 2, line 1: `%%bash` cell magic (not run)",
+        "code cell 1, line 1: `%matplotlib inline` (an IPython magic or shell command)",
+        "code cell 1, line 2: `%load_ext autoreload` (an IPython magic or shell command)",
+        "code cell 1, line 3: `!pip install numpy` (an IPython magic or shell command)",
+        "code cell 2, line 1: `%%bash` cell magic (not run)",
     ]
     relu = run(extraction, 0)["relu"]   # the nested magics became None, so this runs
     assert relu(-1.0) == 0
@@ -108,7 +109,7 @@ def test_plotting_imports_are_dropped_but_the_rest_of_the_import_kept(tmp_path):
     assert extraction.skipped[-1].summary.startswith("`from studentkit import check`")
     del extraction.skipped[-1]
     assert summaries(extraction) == [
-        "cell 1, line 2: `from tqdm import tqdm` (plotting, display or self-checks: not needed for grading)"]
+        "code cell 1, line 2: `from tqdm import tqdm` (plotting, display or self-checks: not needed for grading)"]
 
 
 def test_a_syntax_error_costs_only_its_cell(tmp_path):
@@ -117,10 +118,10 @@ def test_a_syntax_error_costs_only_its_cell(tmp_path):
                     "def backprop(X, Y, params, cache):\n    return {}\n")
     extraction = extract_file(path)
     assert extraction.problems == [
-        "cell 2 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"]
+        "code cell 2 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"]
     assert extraction.cell_indices == [0, 2]
     assert set(extraction.definitions) == {"relu", "backprop"}
-    assert "cell 2 has a syntax error" in extraction.why_missing("softmax")
+    assert "code cell 2 has a syntax error" in extraction.why_missing("softmax")
     assert "did you delete or rename its cell" in extraction.why_missing("update")
 
 
@@ -140,7 +141,7 @@ def test_statements_sharing_a_line_are_split(tmp_path):
     extraction = extract_file(notebook(tmp_path, "A = 1; print(A); B = 2\n"))
     namespace = run(extraction)
     assert (namespace["A"], namespace["B"]) == (1, 2)
-    assert summaries(extraction) == ["cell 1, line 1: `A = 1; print(A); B = 2` (a call)"]
+    assert summaries(extraction) == ["code cell 1, line 1: `A = 1; print(A); B = 2` (a call)"]
 
 
 def test_nbformat_3_notebooks_are_upgraded(tmp_path):
@@ -183,8 +184,8 @@ def test_py_files_split_on_percent_markers_with_file_line_numbers(tmp_path):
     assert extraction.cell_indices == [0, 1]   # the markdown cell (index 2) holds no code
     assert extraction.cells[1].splitlines()[2] == "def relu(Z):"   # line 3 of the file
     assert extraction.problems == [
-        "cell 4 has a syntax error at line 8: expected ':'; nothing in this cell was graded"]
-    assert summaries(extraction) == ["cell 5, line 10: `print(relu(-1))` (a call)"]
+        "code cell 4 has a syntax error at line 8: expected ':'; nothing in this cell was graded"]
+    assert summaries(extraction) == ["code cell 5, line 10: `print(relu(-1))` (a call)"]
 
 
 def test_a_py_file_without_markers_is_one_cell(tmp_path):
@@ -192,7 +193,7 @@ def test_a_py_file_without_markers_is_one_cell(tmp_path):
     path.write_text("def relu(Z):\n    return Z\n\nrelu(3)\n")
     extraction = extract_file(path)
     assert len(extraction.cells) == 1 and summaries(extraction) == [
-        "cell 1, line 4: `relu(3)` (a call)"]
+        "code cell 1, line 4: `relu(3)` (a call)"]
 
 
 def test_constant_rule_rejects_calls_outside_the_allowlist():
@@ -213,9 +214,9 @@ def test_pathological_cells_are_problems_not_crashes(tmp_path):
     deep = "X = " + "+".join(["1"] * 20000) + "\n"
     extraction = extract_file(notebook(tmp_path, "A = 1\x00\n", deep, "def relu(Z):\n    return Z\n"))
     assert extraction.problems == [
-        "cell 1 has a syntax error: source code string cannot contain null bytes; nothing in this "
+        "code cell 1 has a syntax error: source code string cannot contain null bytes; nothing in this "
         "cell was graded",
-        "cell 2 is too deeply nested to read; nothing in this cell was graded"]
+        "code cell 2 is too deeply nested to read; nothing in this cell was graded"]
     assert list(extraction.definitions) == ["relu"]
 
 
@@ -230,7 +231,7 @@ def test_every_definition_is_recorded_with_its_signature_and_where(tmp_path):
     assert (first.cell_index, first.line, first.text) == (
         0, 1, "init_params(n_input=784, n_hidden=128, n_output=10, seed=0)")
     assert (last.cell_index, last.line, last.text, last.where) == (
-        2, 2, "init_params()", "cell 3, line 2")
+        2, 2, "init_params()", "code cell 3, line 2")
     assert last.source == "def init_params():\n    return {}"
     assert [(d.kind, d.text) for d in extraction.defined_at["EPOCHS"]] == [("constant", "EPOCHS = 3")]
     assert extraction.defined_at["relu"][0].kind == "function"
@@ -245,5 +246,5 @@ def test_names_only_skipped_lines_set_are_recorded(tmp_path):
         "for epoch in range(3):\n    loss = 0.0\n"))
     assert set(extraction.unrun_names) == {"data", "m", "n", "epoch", "loss"}   # not alpha: kept
     assert str(extraction.unrun_names["m"]) == (
-        "cell 1, line 3: `m, n = data.shape` (uses `data`, which is not defined by the kept code)")
+        "code cell 1, line 3: `m, n = data.shape` (uses `data`, which is not defined by the kept code)")
     assert extraction.unrun_names["loss"].summary.startswith("`for epoch in range(3): ...`")

@@ -75,12 +75,12 @@ def test_a_broken_submission_gets_a_report_that_says_what_is_wrong(batch):
     assert by_name["relu: values"]["status"] == "passed"
     assert by_name["relu_derivative: zero at zero"]["status"] == "failed"
     assert by_name["softmax: large logits"]["status"] == "failed"
-    assert "cell 6 has a syntax error" in by_name["cross_entropy: values"]["message"]
+    assert "code cell 5 has a syntax error" in by_name["cross_entropy: values"]["message"]
     assert by_name["backprop: values"]["message"] == (
         "backprop is not defined (did you delete or rename its cell?)")
     assert by_name["update: no mutation"]["status"] == "failed"
     assert {test["status"] for test in data["tests"]} <= {"passed", "failed", "error", "timeout"}
-    assert "cell 11, line 2" in {item_where(item) for item in data["skipped"]}
+    assert "cell 9, line 2" in {item_where(item) for item in data["skipped"]}   # code cell 9
     # Student output is data, escaped in the HTML report.
     page = (out / "broken" / "report.html").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page

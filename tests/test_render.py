@@ -24,9 +24,9 @@ def failing_softmax() -> CheckResult:
     return CheckResult(
         name="softmax: large logits", exercise="softmax", check="large_logits", status="failed",
         score=1.0, max_score=3.0, message=feedback["summary"], feedback=feedback,
-        cases=[CaseResult("plus_minus_1e3", "failed", feedback["summary"], feedback),
-               CaseResult("all_1e3", "failed", feedback["summary"], feedback),
-               CaseResult("all_minus_1e3", "passed")])
+        cases=[CaseResult("logits of ±1000", "failed", feedback["summary"], feedback),
+               CaseResult("every logit 1000-float32", "failed", feedback["summary"], feedback),
+               CaseResult("every logit −1000", "passed")])
 
 
 def hand_built(name: str = "alice", output: str = "epoch 1\n") -> SubmissionResult:
@@ -43,7 +43,7 @@ def hand_built(name: str = "alice", output: str = "epoch 1\n") -> SubmissionResu
         submission=name, assignment="mnist_mlp", score=7.0, max_score=15.0,
         exercises=[relu, softmax, backprop],
         skipped=[Skipped(11, 3, "`for epoch in range(10): ...` (a loop)")],
-        problems=["cell 5 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"],
+        problems=["code cell 5 has a syntax error at line 2: invalid syntax; nothing in this cell was graded"],
         load_errors=[LoadError(2, "NameError: name 'tf' is not defined")],
         isolation="bubblewrap", output=output, seconds=1.234, kit_version="0.1.0")
 
@@ -74,9 +74,9 @@ def test_markdown_shows_expected_got_input_and_hint():
     for expected in ["**Expected:**", "[[0.5, 0.5, 0.0, ...]]", "**Got:**", "[[nan, nan",
                      "**Input:**", "Z = [[1000.0", "**Hint:** Subtract each sample's maximum"]:
         assert expected in section
-    assert "Also did not pass: `all_1e3`" in section
-    assert "- cell 12, line 3: `for epoch in range(10): ...` (a loop)" in text
-    assert "- cell 3 raised an error while loading: NameError" in text
+    assert "Also did not pass on: every logit 1000, float32" in section
+    assert "- code cell 12, line 3: `for epoch in range(10): ...` (a loop)" in text
+    assert "- code cell 3 raised an error while loading: NameError" in text
 
 
 def test_markdown_escapes_student_text():
@@ -165,7 +165,7 @@ def test_code_spans_in_prose_stay_code_and_stay_escaped():
     assert "<code>print(&#x27;&lt;img src=x&gt;&#x27;)</code> (a call) &lt;b&gt;" in page
     text = markdown.render(result)
     # Inside a code span nothing is interpreted; outside it, HTML is escaped.
-    assert "- cell 1, line 1: `print('<img src=x>')` (a call) &lt;b>" in text
+    assert "- code cell 1, line 1: `print('<img src=x>')` (a call) &lt;b>" in text
 
 
 def test_terminal_escape_sequences_never_reach_the_markdown_or_html(tmp_path):
@@ -228,3 +228,24 @@ def test_terminal_shows_a_not_graded_row():
     text = console.export_text()
     assert re.search(r"–\s+mnist_accuracy\s+not graded\s+not run", text)
     assert "2 / 2 (100 %)" in text and "skipped" not in text
+
+
+def test_cases_are_named_by_their_input_not_by_a_test_id():
+    """Every parametrized case of the hidden suites has a label in words ("a batch of 5",
+    "9 samples, 128 hidden units"), which is what reports show."""
+    import pytest as pytest_module
+    from grader.scoring import SUITES_DIR
+
+    collected = []
+
+    class Collector:
+        def pytest_collection_modifyitems(self, items):
+            collected.extend(item.callspec.id for item in items if hasattr(item, "callspec"))
+
+    pytest_module.main([str(SUITES_DIR), "--collect-only", "-q", "-p", "no:cacheprovider",
+                        "--rootdir", str(SUITES_DIR), "--confcutdir", str(SUITES_DIR),
+                        "-o", "addopts="], plugins=[Collector()])
+    assert collected
+    for label in collected:
+        assert any(word in label for word in ("sample", "batch", "unit", "sizes", "seed", "lr ",
+                                              "logit", "float", "zeros", "negative")), label

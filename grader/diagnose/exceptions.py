@@ -70,7 +70,7 @@ class Raised:
         if not self.frames:
             return ""
         frame = self.frames[-1]
-        return f" In {self.function}, cell {frame.cell}, line {frame.line}: `{frame.code}`."
+        return f" In {self.function}, code cell {frame.cell}, line {frame.line}: `{frame.code}`."
 
     def source(self) -> str:
         """The source of every function the submission defines."""
@@ -183,7 +183,7 @@ def did_you_mean(name: str, facts) -> str:
     if facts is None:
         return ""
     if name in facts.lost_definitions:
-        return (f" It is defined in cell {facts.lost_definitions[name] + 1}, which has a syntax "
+        return (f" It is defined in code cell {facts.lost_definitions[name] + 1}, which has a syntax "
                 "error, so nothing in that cell was graded.")
     known = list(facts.definitions) + [n for n in facts.defined_at if n not in facts.definitions]
     lower = {known_name.lower(): known_name for known_name in known}

@@ -60,6 +60,14 @@ def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
 
 
 #: What a report shows in place of the points of an exercise that was not graded.
+def also_failed(cases: list, limit: int) -> str:
+    """"Also did not pass on: a batch of 5; a batch of 10 …": the other failing cases of a check,
+    named by their input (grader/suites/case_labels.py; stacked labels joined with ", ")."""
+    names = "; ".join(case.id.replace("-", ", ") if case.id else "another input"
+                      for case in cases[:limit])
+    return f"Also did not pass on: {names}{' …' if len(cases) > limit else ''}"
+
+
 NOT_GRADED_LABEL = "not graded"
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from grader.render import NOT_GRADED_LABEL, feedback_items, not_graded, points
+from grader.render import NOT_GRADED_LABEL, also_failed, feedback_items, not_graded, points
 from grader.render.markdown import code_block, prose, text
 from grader.results import CheckResult, SubmissionResult
 
@@ -87,9 +87,7 @@ def check_details(check: CheckResult) -> list[str]:
             lines += [f"**{name}:**", "", *code_block(value), ""]
     others = [case for case in check.cases if case.status != PASSED][1:]
     if others:
-        ids = ", ".join(f"`{case.id}`" if case.id else "(unnamed)"
-                        for case in others[:MORE_CASES_SHOWN])
-        lines += [f"Also did not pass: {ids}{' …' if len(others) > MORE_CASES_SHOWN else ''}", ""]
+        lines += [text(also_failed(others, MORE_CASES_SHOWN)), ""]
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
@@ -98,7 +96,7 @@ def summary(result: SubmissionResult) -> str:
     lines = [f"**Score: {points(result.score, result.max_score)} ({result.percent:.0f} %)** · "
              f"assignment {text(result.assignment or 'unknown')}", ""]
     problems = [text(problem) for problem in result.problems]
-    problems += [f"cell {error.cell_index + 1} raised an error while loading: {text(error.message)}"
+    problems += [f"code cell {error.cell_index + 1} raised an error while loading: {text(error.message)}"
                  for error in result.load_errors]
     if problems:
         lines += ["**Problems:**", "", *(f"- {problem}" for problem in problems), ""]

@@ -63,7 +63,7 @@ def render(result: SubmissionResult) -> str:
 
 def _problems(result: SubmissionResult) -> str:
     items = [escape(problem) for problem in result.problems]
-    items += [f"cell {error.cell_index + 1} raised an error while loading: {escape(error.message)}"
+    items += [f"code cell {error.cell_index + 1} raised an error while loading: {escape(error.message)}"
               for error in result.load_errors]
     if not items:
         return ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from grader.render import NOT_GRADED_LABEL, failing_groups, feedback_items, group_points, \
+from grader.render import NOT_GRADED_LABEL, also_failed, failing_groups, feedback_items, group_points, \
     group_title, not_graded, points
 from grader.results import CheckResult, SubmissionResult
 
@@ -44,7 +44,7 @@ def _problems(result: SubmissionResult) -> list[str]:
         return []
     lines = ["## Problems", ""]
     lines += [f"- {text(problem)}" for problem in result.problems]
-    lines += [f"- cell {error.cell_index + 1} raised an error while loading: {text(error.message)}"
+    lines += [f"- code cell {error.cell_index + 1} raised an error while loading: {text(error.message)}"
               for error in result.load_errors]
     return lines + [""]
 
@@ -83,8 +83,7 @@ def _check(group: list[CheckResult]) -> list[str]:
             lines += [f"**{label}:**", "", *code_block(value), ""]
     others = [case for case in check.cases if case.status != "passed"][1:]
     if others and len(group) == 1:
-        ids = ", ".join(f"`{case.id}`" if case.id else "(unnamed)" for case in others[:8])
-        lines += [f"Also did not pass: {ids}{' …' if len(others) > 8 else ''}", ""]
+        lines += [text(also_failed(others, 8)), ""]
     return lines
 
 

@@ -44,7 +44,7 @@ def header(result: SubmissionResult) -> Text:
 def problems(result: SubmissionResult) -> Text:
     lines = [Text.assemble(("problem: ", "bold red"), problem) for problem in result.problems]
     lines += [Text.assemble(("load error: ", "bold red"),
-                            f"cell {error.cell_index + 1}: {error.message}")
+                            f"code cell {error.cell_index + 1}: {error.message}")
               for error in result.load_errors]
     return Text("\n").join(lines)
 

@@ -240,7 +240,7 @@ class StudentProcess:
                 running["cell"] = header["cell"]
 
         def where() -> str:
-            return "" if running["cell"] is None else f" (cell {running['cell']} was running)"
+            return "" if running["cell"] is None else f" (code cell {running['cell']} was running)"
         request = channel.pack({"kind": "load", "cells": self.cells}, [])
         try:
             reply, _ = self._exchange(worker, request, self.limits.load_seconds, progress)

@@ -12,6 +12,7 @@ import reference
 from grader import diagnose
 from grader.expect import expect_close_float, expect_float, expect_not_mutated, expect_that
 from grader.feedback import show_inputs
+from grader.suites import case_labels as labels
 
 
 def batch(notation, rng, m):
@@ -25,7 +26,7 @@ def batch(notation, rng, m):
     return notation.from_rows(rows_A), notation.from_rows(rows_Y)
 
 
-@pytest.mark.parametrize("m", [1, 5])
+@pytest.mark.parametrize("m", [1, 5], ids=labels.batch)
 def test_returns_float(student, notation, ref, rng, m):
     """cross_entropy returns one number (a float, or a NumPy scalar)."""
     A, Y = batch(notation, rng, m)
@@ -35,13 +36,13 @@ def test_returns_float(student, notation, ref, rng, m):
                                   expected=ref.cross_entropy(A, Y), notation=notation))
 
 
-@pytest.mark.parametrize("m", [1, 3, 8, 50])
+@pytest.mark.parametrize("m", [1, 3, 8, 50], ids=labels.batch)
 def test_values(student, notation, ref, rng, m):
     """The loss matches the reference on random probabilities and labels."""
     check_against_reference(student, notation, ref, *batch(notation, rng, m))
 
 
-@pytest.mark.parametrize("m", [4, 9])
+@pytest.mark.parametrize("m", [4, 9], ids=labels.batch)
 def test_mean_over_batch(student, notation, ref, rng, m):
     """A batch and the same batch repeated twice have the same loss: it is a mean, not a sum."""
     A, Y = batch(notation, rng, m)

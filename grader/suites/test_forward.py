@@ -17,6 +17,7 @@ from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_dict_of_arrays, expect_not_mutated, \
     expect_pair, expect_that
 from grader.feedback import show_inputs
+from grader.suites import case_labels as labels
 
 #: (m, h): a batch of 1, odd batches, hidden sizes other than the tutorials' 128 and 10.
 CASES = [(1, 128), (5, 10), (13, 7), (64, 33)]
@@ -24,7 +25,7 @@ CACHE_NAMES = ("Z1", "A1", "Z2", "A2")
 
 
 def case_id(case):
-    return f"m{case[0]}-h{case[1]}"
+    return labels.samples_and_hidden(case)
 
 
 def run_forward(student, notation, forward_substitutes, case):

@@ -17,11 +17,12 @@ import pytest
 from grader import diagnose
 from grader.expect import expect_dict_of_arrays, expect_that
 from grader.feedback import show
+from grader.suites import case_labels as labels
 
 #: (n_input, n_hidden, n_output): the two tutorials' networks and small non-square ones.
 SIZES = [(784, 128, 10), (784, 10, 10), (20, 7, 3), (5, 3, 2)]
 #: Stands for the assignment's own sizes in a parametrize list.
-OWN = "assignment"
+OWN = "the assignment's own sizes"
 #: Fewer weights than this give too noisy a standard deviation for a ±20 % band: with 1000
 #: normal draws the sample std is within 3 % (one sd) of the true one, and the mean within
 #: 0.03 std of 0. The assignment's hidden-10 W2 (100 weights) is checked at the other sizes.
@@ -29,7 +30,7 @@ MIN_WEIGHTS_FOR_SCALE = 1000
 
 
 def sizes_id(sizes):
-    return sizes if isinstance(sizes, str) else "-".join(map(str, sizes))
+    return labels.layer_sizes(sizes)
 
 
 def resolve(sizes, assignment) -> tuple[int, int, int]:
@@ -99,7 +100,7 @@ def test_he_scale(student, notation, assignment, sizes):
 
 
 @pytest.mark.parametrize("sizes", [OWN, (30, 8, 10)], ids=sizes_id)
-@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("seed", [0, 7], ids=labels.seed)
 def test_seeded(student, notation, assignment, seed, sizes):
     """The same seed gives the same weights; another seed gives other weights."""
     sizes = resolve(sizes, assignment)

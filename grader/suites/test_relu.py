@@ -9,9 +9,10 @@ from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_not_mutated
 from grader.feedback import show_inputs
 from grader.suites.elementwise_cases import SHAPES, shape_id
+from grader.suites import case_labels as labels
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=labels.dtype)
 @pytest.mark.parametrize("rows_shape", SHAPES, ids=shape_id)
 def test_shape_and_dtype(student, notation, rng, rows_shape, dtype):
     """relu(Z) has Z's shape and a floating dtype."""
@@ -30,7 +31,7 @@ def test_values(student, notation, ref, rng, rows_shape):
                  diagnose=partial(diagnose.relu_mistakes, Z=Z, expected=expected))
 
 
-@pytest.mark.parametrize("case", ["exact_zeros", "all_negative"])
+@pytest.mark.parametrize("case", ["exact_zeros", "all_negative"], ids=labels.described)
 def test_zeros_and_negatives(student, notation, ref, rng, case):
     """Zeros (including -0.0) and negative inputs come out as 0; positives pass unchanged."""
     if case == "exact_zeros":

@@ -9,9 +9,10 @@ from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_not_mutated
 from grader.feedback import show_inputs
 from grader.suites.elementwise_cases import SHAPES, shape_id
+from grader.suites import case_labels as labels
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=labels.dtype)
 @pytest.mark.parametrize("rows_shape", SHAPES, ids=shape_id)
 def test_shape_and_dtype(student, notation, rng, rows_shape, dtype):
     """relu_derivative(Z) has Z's shape; any numeric dtype will do (a boolean mask too)."""

@@ -11,6 +11,7 @@ import pytest
 from grader import diagnose
 from grader.expect import expect_array, expect_close, expect_not_mutated, expect_that
 from grader.feedback import show, show_inputs
+from grader.suites import case_labels as labels
 
 #: Batch sizes: one sample, odd batches, exactly 10 (square: a wrong axis keeps the shape), many.
 BATCHES = [1, 2, 5, 10, 33]
@@ -21,8 +22,8 @@ def logits(notation, rng, m, scale=3.0):
     return notation.from_rows(rng.normal(0, scale, size=(m, 10)))
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("m", [1, 3, 64])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=labels.dtype)
+@pytest.mark.parametrize("m", [1, 3, 64], ids=labels.batch)
 def test_shape_and_dtype(student, notation, rng, m, dtype):
     """softmax(Z) has Z's shape, (m, 10) — (10, m) as columns — and a floating dtype."""
     Z = logits(notation, rng, m).astype(dtype)
@@ -30,13 +31,13 @@ def test_shape_and_dtype(student, notation, rng, m, dtype):
                  what="softmax(Z)", input=show_inputs(Z=Z))
 
 
-@pytest.mark.parametrize("m", BATCHES)
+@pytest.mark.parametrize("m", BATCHES, ids=labels.batch)
 def test_values(student, notation, ref, rng, m):
     """softmax(Z) matches the reference on random logits."""
     check_against_reference(student, notation, ref, logits(notation, rng, m))
 
 
-@pytest.mark.parametrize("m", [3, 10])
+@pytest.mark.parametrize("m", [3, 10], ids=labels.batch)
 def test_sums_to_one(student, notation, ref, rng, m):
     """Each sample's 10 probabilities lie in [0, 1] and sum to 1."""
     Z = logits(notation, rng, m)
@@ -51,7 +52,8 @@ def test_sums_to_one(student, notation, ref, rng, m):
                                                notation=notation))
 
 
-@pytest.mark.parametrize("case", ["plus_minus_1e3", "all_1e3", "all_minus_1e3"])
+@pytest.mark.parametrize("case", ["plus_minus_1e3", "all_1e3", "all_minus_1e3"],
+                         ids=labels.described)
 def test_large_logits(student, notation, ref, rng, case):
     """Logits of ±1e3 give the right finite probabilities: exp must not overflow."""
     rows = {"plus_minus_1e3": rng.choice([-1e3, 1e3], size=(4, 10)) + rng.normal(0, 1, (4, 10)),

@@ -12,6 +12,7 @@ import pytest
 from grader import diagnose
 from grader.expect import expect_close, expect_dict_of_arrays, expect_not_mutated, expect_that
 from grader.feedback import show_inputs
+from grader.suites import case_labels as labels
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 HIDDEN_SIZES = [10, 128, 7]
@@ -32,14 +33,15 @@ def run_update(student, params, grads, lr):
     return new, shown
 
 
-@pytest.mark.parametrize("h", HIDDEN_SIZES)
+@pytest.mark.parametrize("h", HIDDEN_SIZES, ids=labels.hidden)
 def test_shapes(student, network_case, rng, h):
     """update returns a dict with W1, b1, W2, b2 shaped like params."""
     case = network_case(1, h)
     run_update(student, case.params, random_grads(case.params, rng), 0.1)
 
 
-@pytest.mark.parametrize("m, h", [(8, 10), (16, 7)])
+@pytest.mark.parametrize("m, h", [(8, 10), (16, 7)], ids=["8 samples, 10 hidden units",
+                                                            "16 samples, 7 hidden units"])
 def test_direction(student, ref, network_case, m, h):
     """Every parameter moves against its gradient, and a small step lowers the loss."""
     case = network_case(m, h)
@@ -70,7 +72,7 @@ def step_mistake(new, params, grads, lr):
         "Gradient descent: W ← W − lr·dW, for every parameter."
 
 
-@pytest.mark.parametrize("lr", [0.01, 0.1, 0.5, 2.0])
+@pytest.mark.parametrize("lr", [0.01, 0.1, 0.5, 2.0], ids=labels.learning_rate)
 def test_step(student, network_case, rng, lr):
     """Each parameter becomes exactly W − lr·dW, for several learning rates."""
     case = network_case(1, 9)
