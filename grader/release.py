@@ -8,7 +8,7 @@ For each assignment this runs nbgrader's own `generate_assignment` in the course
 settings are in `nbgrader_config.py` there): the solution blocks of
 `source/<id>/<id>.ipynb` become stubs in `release/<id>/<id>.ipynb`. It then copies the public
 `studentkit` package (self-checks, MNIST loader) into `release/<id>/studentkit/`, so a release
-folder is all a student needs beside `pip install numpy matplotlib`. Finally it rewrites the
+folder is all a student needs beside `pip install numpy matplotlib notebook`. Finally it rewrites the
 example submissions (`grader.examples`), which are filled-in copies of the releases.
 Running it twice gives byte-identical files; tests/test_assignments.py holds it to that.
 """

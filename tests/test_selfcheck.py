@@ -222,3 +222,15 @@ def test_studentkit_imports_neither_reference_nor_grader():
                      [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             for name in names:
                 assert name.split(".")[0] not in ("reference", "grader"), f"{module.name} imports {name}"
+
+
+def test_a_message_quoting_arrays_keeps_its_indentation(capsys):
+    """An array of several rows is quoted on one line, and a message longer than the console is
+    wrapped under its own check: no line of a failed check starts at the left margin."""
+    from studentkit.selfcheck import check
+
+    check("softmax", lambda Z: Z, "rows")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("✗ softmax")
+    assert all(line.startswith("  ") for line in lines[1:] if line.strip()), lines
+    assert "[[0.25,0.75],[0.5" in "".join("".join(lines).split())     # rows on one line

@@ -104,13 +104,20 @@ def check(name: str, fn: Callable, notation: str | None = None) -> None:
     report = run_checks(name, fn, notation)
     try:
         from rich.console import Console
-        from rich.markup import escape
+        from rich.padding import Padding
+        from rich.text import Text
     except ImportError:
         print(plain_text(report))
     else:
         styles = {"good": "green", "bad": "bold red", "hint": "yellow"}
-        Console(highlight=False).print(
-            "\n".join(f"[{styles[style]}]{escape(text)}[/]" for style, text in _lines(report)))
+        console = Console(highlight=False)
+        for style, text in _lines(report):
+            # Each line keeps its indent when the console wraps it: a long message stays under
+            # the check it belongs to.
+            for line in text.split("\n"):
+                indent = len(line) - len(line.lstrip())
+                console.print(Padding(Text(line.lstrip(), style=styles[style]), (0, 0, 0, indent),
+                                      expand=False))
 
 
 def plain_text(report: Report) -> str:
@@ -142,7 +149,14 @@ def _lines(report: Report) -> list[tuple[str, str]]:
         if outcome.passed:
             lines.append(("good", f"  ✓ {outcome.description}"))
             continue
-        lines.append(("bad", f"  ✗ {outcome.description}: {outcome.message}"))
+        lines.append(("bad", _indented(f"  ✗ {outcome.description}: {outcome.message}", 4)))
         if outcome.hint:
-            lines.append(("hint", f"      hint: {outcome.hint}"))
+            lines.append(("hint", _indented(f"      hint: {outcome.hint}", 12)))
     return lines
+
+
+def _indented(text: str, indent: int) -> str:
+    """`text` with every line after the first indented by `indent` spaces, so that a message of
+    several lines stays under the check it belongs to."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(" " * indent + line.lstrip() for line in rest)])

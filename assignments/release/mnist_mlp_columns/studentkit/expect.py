@@ -44,8 +44,12 @@ class Notation:
 
 
 def show(value) -> str:
+    """A value on one line, so that it stays inside the message it is quoted in: an array's rows
+    follow each other ("[[0.25, 0.75], [0.5, 0.5]]")."""
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=4, threshold=20, suppress_small=True)
+        text = np.array2string(value, precision=4, threshold=20, suppress_small=True,
+                               separator=", ", max_line_width=10**6)
+        return " ".join(line.strip() for line in text.splitlines())
     return repr(value)
 
 
