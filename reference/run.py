@@ -8,6 +8,7 @@ mistakes.png to the output folder. `python -m reference --help` is the manual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -31,6 +32,16 @@ FIGURES = ("curves.png", "confusion.png", "mistakes.png")
 MISTAKES_SHOWN = 32
 EXIT_NO_DATA = 2
 
+#: The BLAS threads a run trains with when the user does not say: one. Its batch-64 products are
+#: small. Measured on two cores (benchmarks/reference_epoch.py), an epoch takes 0.35-0.38 s with
+#: one thread, idle or beside a core kept busy; with a thread per core 0.25-0.26 s idle but
+#: 0.66-0.89 s beside the busy core, the threads waiting for each other, and once 14.9 s with
+#: other processes on both cores. One thread also makes a seed's numbers the same whatever the
+#: number of cores (a thread per core changes the weights in their seventh digit).
+BLAS_THREADS = 1
+#: Set by the user, these decide the threads instead (the BLAS reads them when numpy loads).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
 DESCRIPTION = """\
 Train the instructor's reference network (784 → hidden → 10, ReLU, softmax,
 mean cross-entropy, minibatch gradient descent) on the 60,000 MNIST training
@@ -38,15 +49,21 @@ images, measure its accuracy on the 10,000 test images after every epoch, and
 keep a record of the run.
 
 The output folder receives:
-  metrics.json   the recipe, the training time, the final test accuracy and
-                 the history (epoch, loss, train_accuracy, test_accuracy)
+  metrics.json   the recipe, the training time, the BLAS threads it trained
+                 with, the final test accuracy and the history (epoch, loss,
+                 train_accuracy, test_accuracy)
   curves.png     loss and accuracies per epoch
   confusion.png  the 10×10 confusion matrix of the test set, with counts
   mistakes.png   the first misclassified test digits, titled true / predicted
 
 The same seed gives the same numbers. MNIST is read from $MNIST_DIR, else
 from the kit's datasets/mnist/ (downloaded there on first use); see
-datasets/README.md."""
+datasets/README.md.
+
+It trains with one BLAS thread: its matrices are small, and threads of a
+small product wait for each other whenever another process takes a core.
+OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS, when set, decide
+instead (e.g. OPENBLAS_NUM_THREADS=2 on an otherwise idle machine)."""
 
 EPILOG = """\
 examples:
@@ -123,9 +140,37 @@ def default_out_dir() -> Path:
     return candidate
 
 
+def blas_threads_chosen(environ=os.environ) -> contextlib.AbstractContextManager:
+    """A context in which the BLAS uses BLAS_THREADS threads, or, when the user set one of
+    THREAD_VARIABLES, the threads the BLAS took from it when numpy was loaded. Without
+    threadpoolctl (not in a grading-only install), the BLAS's own, and a line saying so."""
+    if any(environ.get(name, "").strip() for name in THREAD_VARIABLES):
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits   # numpy is loaded: only its pool can change
+    except ImportError:
+        print("threadpoolctl is not installed: training with the BLAS's own threads, slow "
+              "beside other busy processes (pip install 'nnkit-autograder[author]', or set "
+              "OPENBLAS_NUM_THREADS=1)", file=sys.stderr)
+        return contextlib.nullcontext()
+    return threadpool_limits(BLAS_THREADS, user_api="blas")
+
+
+def blas_threads_in_use() -> int | None:
+    """The threads numpy's BLAS has now, as the library itself says; None if threadpoolctl is
+    not installed or finds no BLAS."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    pools = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return max(pools) if pools else None
+
+
 def train_with_progress(recipe: Recipe, train_data, test_data, console: Console
-                        ) -> tuple[TrainingResult, float]:
-    """Train, showing a bar per epoch and a line of results after it; returns (result, seconds).
+                        ) -> tuple[TrainingResult, float, int | None]:
+    """Train, showing a bar per epoch and a line of results after it, with the BLAS threads
+    chosen (blas_threads_chosen); returns (result, seconds, the BLAS threads it trained with).
 
     train_data, test_data: (X, labels) in the recipe's notation. The seconds include the test
     evaluation after each epoch (about 1 % of the time).
@@ -147,9 +192,11 @@ def train_with_progress(recipe: Recipe, train_data, test_data, console: Console
                 f"train {record.train_accuracy:.2%}   test {record.test_accuracy:.2%}")
             progress.update(task, completed=0, epoch=min(record.epoch + 1, recipe.epochs))
 
-        started = time.perf_counter()
-        result = train(*train_data, recipe, on_epoch=on_epoch, on_batch=on_batch)
-        return result, time.perf_counter() - started
+        with blas_threads_chosen():
+            threads = blas_threads_in_use()
+            started = time.perf_counter()
+            result = train(*train_data, recipe, on_epoch=on_epoch, on_batch=on_batch)
+        return result, time.perf_counter() - started, threads
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -160,7 +207,7 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def write_outputs(out_dir: Path, recipe: Recipe, result: TrainingResult, seconds: float,
-                  test_data) -> dict:
+                  threads: int | None, test_data) -> dict:
     """metrics.json and the three figures in out_dir; returns the metrics."""
     from reference import figures   # matplotlib is slow to import: only once there is something to draw
 
@@ -168,7 +215,7 @@ def write_outputs(out_dir: Path, recipe: Recipe, result: TrainingResult, seconds
     X_test, labels_test = test_data
     predicted = api.predict(X_test, result.params)
     history = [asdict(record) for record in result.history]
-    metrics = {**asdict(recipe), "train_seconds": round(seconds, 3),
+    metrics = {**asdict(recipe), "train_seconds": round(seconds, 3), "blas_threads": threads,
                "test_accuracy": history[-1]["test_accuracy"], "history": history}
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomically(out_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
@@ -189,8 +236,10 @@ def summary_table(metrics: dict, out_dir: Path) -> Table:
     table.add_row("network", f"784 → {metrics['hidden']} → 10, samples as {metrics['notation']}")
     table.add_row("recipe", f"{metrics['epochs']} epochs, batch {metrics['batch_size']}, "
                             f"lr {metrics['lr']}, seed {metrics['seed']}")
+    threads = metrics["blas_threads"]
     table.add_row("training time", f"{metrics['train_seconds']:.1f} s "
-                                   f"({metrics['train_seconds'] / metrics['epochs']:.2f} s per epoch)")
+                                   f"({metrics['train_seconds'] / metrics['epochs']:.2f} s per epoch, "
+                                   f"{threads or 'unknown'} BLAS thread{'' if threads == 1 else 's'})")
     table.add_row("final loss", f"{history[-1]['loss']:.4f}")
     table.add_row("train accuracy", f"{history[-1]['train_accuracy']:.2%}")
     table.add_row("test accuracy", f"[bold green]{metrics['test_accuracy']:.2%}[/]"
@@ -213,11 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"Training 784 → {recipe.hidden} → 10 (samples as {recipe.notation}) for "
                   f"{recipe.epochs} epochs, batch {recipe.batch_size}, lr {recipe.lr}, seed {recipe.seed}.")
     try:
-        result, seconds = train_with_progress(recipe, train_data, test_data, console)
+        result, seconds, threads = train_with_progress(recipe, train_data, test_data, console)
     except KeyboardInterrupt:
         console.print("Interrupted: nothing was written.")
         return 130
-    metrics = write_outputs(out_dir, recipe, result, seconds, test_data)
+    metrics = write_outputs(out_dir, recipe, result, seconds, threads, test_data)
     console.print(summary_table(metrics, out_dir))
     return 0
 

@@ -12,13 +12,18 @@ import pytest
 
 HISTORY_KEYS = {"epoch", "loss", "train_accuracy", "test_accuracy"}
 METRICS_KEYS = {"notation", "hidden", "epochs", "batch_size", "lr", "seed", "train_seconds",
-                "test_accuracy", "history"}
+                "blas_threads", "test_accuracy", "history"}
+#: What the BLAS reads for its threads when numpy loads; the runs below set them only on purpose.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 FIGURES = ("curves.png", "confusion.png", "mistakes.png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def run_reference(*args: str, mnist_dir: Path | str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MNIST_DIR": str(mnist_dir), "COLUMNS": "100"}
+def run_reference(*args: str, mnist_dir: Path | str, cwd: Path, **threads: str
+                  ) -> subprocess.CompletedProcess:
+    """`python -m reference ARGS`, with the thread variables given in `threads` and no other."""
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    env.update(MNIST_DIR=str(mnist_dir), COLUMNS="100", **threads)
     return subprocess.run([sys.executable, "-m", "reference", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -48,6 +53,34 @@ def test_run_writes_metrics_and_figures(one_epoch):
     for name in FIGURES:
         assert (one_epoch / name).read_bytes()[:8] == PNG_SIGNATURE, name
     assert not [p.name for p in one_epoch.iterdir() if p.name.startswith(".")]   # no temp files
+
+
+@pytest.mark.mnist
+def test_it_trains_with_one_blas_thread_unless_told_otherwise(one_epoch):
+    assert metrics_of(one_epoch)["blas_threads"] == 1
+
+
+@pytest.mark.mnist
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the BLAS takes at most one thread per core")
+@pytest.mark.parametrize("variable", ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
+def test_the_thread_variables_when_set_decide_the_threads(mnist_dir, tmp_path, variable):
+    done = run_reference("--epochs", "1", "--out", "out", mnist_dir=mnist_dir, cwd=tmp_path,
+                         **{variable: "2"})
+    assert done.returncode == 0, done.stderr
+    metrics = metrics_of(tmp_path / "out")
+    assert metrics["blas_threads"] == 2
+    assert metrics["test_accuracy"] > 0.9
+    assert "2 BLAS threads" in done.stdout
+
+
+@pytest.mark.mnist
+def test_without_threadpoolctl_it_trains_with_the_blas_defaults_and_says_so(mnist_dir, tmp_path):
+    (tmp_path / "threadpoolctl.py").write_text("raise ImportError('not installed here')\n")
+    done = run_reference("--epochs", "1", "--out", "out", mnist_dir=mnist_dir, cwd=tmp_path,
+                         PYTHONPATH=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "threadpoolctl is not installed: training with the BLAS's own threads" in done.stderr
+    assert metrics_of(tmp_path / "out")["blas_threads"] is None
 
 
 @pytest.mark.mnist
