@@ -116,10 +116,11 @@ def locked(lock_file: Path) -> Iterator[None]:
         except OSError as error:
             if error.errno not in NO_LOCKING:
                 raise
-            print(f"grade: cannot lock {lock_file} here ({error.strerror}): shards that end at "
-                  "the same moment may leave out each other's rows; once all have ended, run "
-                  "`grade` once more with the same PATHs and no --shard (it reuses every report) "
-                  "to rewrite the gradebook", file=sys.stderr)
+            print(f"grade: cannot lock {lock_file} here ({error.strerror}), going on without: "
+                  "shards of one class that end at the same moment may each leave grades.csv "
+                  "without the other's rows; once all have ended, run `grade` once more with the "
+                  "same PATHs and no --shard (it reuses every report) to rewrite it",
+                  file=sys.stderr)
         _held.add(lock_file)
         try:
             yield

@@ -3,6 +3,7 @@ them and leave the gradebook one run would have written (the real command, in su
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -76,7 +77,7 @@ def test_two_shards_side_by_side_grade_each_submission_once_and_leave_one_runs_g
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
     graded = [GRADED_LINE.findall(done.stdout) for done in (first, second)]
-    assert all(graded), graded                          # both shards graded, at the same time
+    assert all(graded), graded                          # both shards graded, started together
     assert sorted(graded[0] + graded[1]) == sorted(CLASS)   # each submission exactly once
     assert "shard 1/2: 3 of the 6 submission(s)" in first.stdout
 
@@ -217,6 +218,19 @@ def test_taking_the_lock_again_inside_it_goes_on(tmp_path):
         with shards.out_folder_lock(tmp_path), shards.out_folder_lock(tmp_path):
             pass
     assert finishes(nested)
+
+
+def test_a_file_system_that_cannot_lock_gets_a_warning_and_the_gradebook_all_the_same(
+        tmp_path, monkeypatch, capsys):
+    from grader.cli import write_gradebook
+
+    def no_locks_here(handle, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(shards.fcntl, "flock", no_locks_here)
+    write_reports(tmp_path, [passing("ada")])
+    write_gradebook(tmp_path)
+    assert "cannot lock" in capsys.readouterr().err
+    assert (tmp_path / "grades.csv").read_text().splitlines()[1].startswith("ada,")
 
 
 def finishes(work, seconds: float = 30) -> bool:
