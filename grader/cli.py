@@ -229,9 +229,10 @@ def _write_class_report(out: Path, submissions: list[Submission]):
     """DIR/class.html, class.md and class.json from every report in DIR (grader.classreport);
     None, with a line on stderr, if it cannot be built: the grades are written already."""
     try:
-        return write_class_report(out, {submission.name: submission.notebook_path
-                                        for submission in submissions
-                                        if submission.notebook_path is not None})
+        with shards.out_folder_lock(out):    # shards of one class share DIR/.notebooks.json
+            return write_class_report(out, {submission.name: submission.notebook_path
+                                            for submission in submissions
+                                            if submission.notebook_path is not None})
     except Exception as error:  # a bug of the class report must not hide the grades
         _say(f"grade: the class report could not be built ({type(error).__name__}: {error}); "
              "the grades and every student's report are complete")

@@ -102,7 +102,7 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m reference", description=DESCRIPTION, epilog=EPILOG,
+        prog="nnkit reference", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     recipe = Recipe()
     parser.add_argument("--notation", choices=NOTATIONS, default="rows",
@@ -234,7 +234,8 @@ def summary_table(metrics: dict, out_dir: Path) -> Table:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("network", f"784 → {metrics['hidden']} → 10, samples as {metrics['notation']}")
-    table.add_row("recipe", f"{metrics['epochs']} epochs, batch {metrics['batch_size']}, "
+    table.add_row("recipe", f"{metrics['epochs']} epoch{'' if metrics['epochs'] == 1 else 's'}, "
+                            f"batch {metrics['batch_size']}, "
                             f"lr {metrics['lr']}, seed {metrics['seed']}")
     threads = metrics["blas_threads"]
     table.add_row("training time", f"{metrics['train_seconds']:.1f} s "
@@ -259,8 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MNIST is not available. {error}", file=sys.stderr)
         return EXIT_NO_DATA
     out_dir = args.out if args.out is not None else default_out_dir()
+    epochs = f"{recipe.epochs} epoch" + ("" if recipe.epochs == 1 else "s")
+    # soft_wrap: one line however narrow the output, so that a log never breaks mid-phrase.
     console.print(f"Training 784 → {recipe.hidden} → 10 (samples as {recipe.notation}) for "
-                  f"{recipe.epochs} epochs, batch {recipe.batch_size}, lr {recipe.lr}, seed {recipe.seed}.")
+                  f"{epochs}, batch {recipe.batch_size}, lr {recipe.lr}, seed {recipe.seed}.",
+                  soft_wrap=True)
     try:
         result, seconds, threads = train_with_progress(recipe, train_data, test_data, console)
     except KeyboardInterrupt:

@@ -128,3 +128,17 @@ def test_help_reads_like_a_manual(tmp_path):
     assert done.returncode == 0
     for words in ("metrics.json", "confusion.png", "MNIST_DIR", "examples:", "exit status"):
         assert words in done.stdout
+
+
+@pytest.mark.mnist
+def test_the_header_is_one_line_and_says_one_epoch(mnist_dir, tmp_path):
+    """Piped to a narrow log, the header does not wrap mid-phrase; one epoch is singular."""
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    env.update(MNIST_DIR=str(mnist_dir), COLUMNS="40")
+    done = subprocess.run([sys.executable, "-m", "reference", "--epochs", "1", "--out",
+                           str(tmp_path / "run")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    header = done.stdout.splitlines()[0]
+    assert header.startswith("Training 784 → 128 → 10") and header.rstrip().endswith(".")
+    assert "for 1 epoch," in header and "1 epochs" not in done.stdout
