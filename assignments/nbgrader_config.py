@@ -1,6 +1,6 @@
 """nbgrader settings of the nnkit course folder (the folder this file is in).
 
-`python -m grader.release` runs `nbgrader generate_assignment` here for every assignment; running
+`nnkit release` runs `nbgrader generate_assignment` here for every assignment; running
 `nbgrader generate_assignment mnist_mlp --force` in this folder by hand gives the same notebook.
 Every setting that shapes a release is spelled out, so a personal ~/.jupyter/nbgrader_config.py
 cannot make two machines produce different releases.

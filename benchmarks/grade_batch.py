@@ -39,7 +39,7 @@ def make_class(folder: Path, count: int) -> Path:
     """`count` student folders, each a copy of an example submission (both assignments mixed)."""
     examples = sorted(EXAMPLES.glob("*/*/*.ipynb"))
     if not examples:
-        sys.exit(f"no example submissions under {EXAMPLES}; run `python -m grader.examples`")
+        sys.exit(f"no example submissions under {EXAMPLES}; run `python -m grader.instructor.examples`")
     class_dir = folder / "class"
     for index in range(count):
         example = examples[index % len(examples)]

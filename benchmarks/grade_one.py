@@ -4,7 +4,7 @@
 
 PATH defaults to the reference as a student .py submission of `mnist_mlp`. Three figures:
 - cold: `grade PATH` as a fresh command (interpreter start, imports, grading process, reports);
-- first: `grader.scoring.grade` in a fresh process, imports done (what a batch worker pays once:
+- first: `grader.checks.scoring.grade` in a fresh process, imports done (what a batch worker pays once:
   MNIST read, suites imported);
 - warm: the same call again in that process (every further submission of a batch).
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 
 IN_PROCESS = """
 import sys, time
-from grader.submission import find_submissions
-from grader import scoring
+from grader.intake.submission import find_submissions
+from grader.checks import scoring
 [submission] = find_submissions([sys.argv[1]])
 for _ in range(int(sys.argv[2])):
     started = time.perf_counter()
@@ -33,7 +33,7 @@ for _ in range(int(sys.argv[2])):
 
 def reference_submission(folder: Path) -> Path:
     from grader.assignments import ASSIGNMENTS
-    from grader.selftest import reference_source
+    from grader.instructor.selftest import reference_source
     path = folder / "mnist_mlp.py"
     path.write_text(reference_source(ASSIGNMENTS["mnist_mlp"]))
     return path

@@ -5,7 +5,7 @@
 What it builds (with nbgrader_equivalent/course.py), in a temporary folder (kept with --keep):
 1. an nbgrader course: the source notebook assignments/source/mnist_mlp/mnist_mlp.ipynb with, right
    after each exercise's solution cell, an autograder-tests cell (grade_id `test_<exercise>`, the
-   exercise's points from grader/rubric.toml, locked) whose `### BEGIN/END HIDDEN TESTS` block is
+   exercise's points from grader/checks/rubric.toml, locked) whose `### BEGIN/END HIDDEN TESTS` block is
    nbgrader_equivalent/cells/common.py followed by nbgrader_equivalent/cells/<exercise>.py
    (the MNIST check, which has no solution cell of its own, goes after the last one); the course's
    own nbgrader_config.py with a gradebook switched on; then `nbgrader generate_assignment`, which
@@ -26,7 +26,7 @@ hidden test cells, the notebook's other cells, and the rest (kernel starts, nbgr
 and last `speedup: X.XX` = nbgrader seconds / `grade --jobs 1` seconds. It exits 1 without that
 line if the scores are not sane (full marks for `correct` from both, less for every mistake).
 
-How the hidden test cells mirror grader/suites/ (read them side by side): the same checks with the
+How the hidden test cells mirror grader/checks/suites/ (read them side by side): the same checks with the
 same inputs' shapes and sizes, the same tolerances (rtol 1e-5/atol 1e-8, 1e-4 for cross_entropy,
 1e-6 for update's step), the same He-scale, seeding, mean-over-batch and clipping checks, the same
 no-mutation check (arrays compared bit for bit, dict entries by identity, as the sandbox does), the

@@ -2,7 +2,7 @@
 
     MNIST_DIR=/path/to/mnist python benchmarks/mnist_training.py [--repeat 5]
 
-The same recipe (grader/suites/test_mnist_accuracy.py RECIPES: for hidden 128, 60 steps of 200
+The same recipe (grader/checks/suites/test_mnist_accuracy.py RECIPES: for hidden 128, 60 steps of 200
 images), measured side by side in one run, each the median of --repeat runs:
 - in-process: the reference's init_params, forward, backprop and update called directly, with
   the same shuffled images (the floor: the arithmetic and nothing else);
@@ -26,10 +26,10 @@ import numpy as np
 
 import reference
 from grader.extract import extract_file
-from grader.plugin import MnistData
+from grader.checks.plugin import MnistData
 from grader.sandbox import StudentProcess
-from grader.scoring import numbered_cells
-from grader.suites import test_mnist_accuracy as accuracy
+from grader.checks.scoring import numbered_cells
+from grader.checks.suites import test_mnist_accuracy as accuracy
 from reference.notation import ROWS
 
 CORRECT = Path(__file__).parents[1] / "assignments/examples/mnist_mlp/correct/mnist_mlp.ipynb"

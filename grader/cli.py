@@ -1,10 +1,10 @@
 """`grade PATH...`: grade submissions and write the feedback every student gets.
 
 The command is the pipeline, end to end: check that what it was given can be graded (the PATHs,
-and that MNIST is there for the MNIST check, grader.mnist_probe) before writing anything; expand
-each PATH into submissions (grader.layouts: a class folder, an nbgrader course, an LMS zip) and
-read them (grader.submission); grade each in its own trusted grading process, unless DIR already
-holds its up-to-date report (grader.batch; inside: grader.scoring: extract → isolated student
+and that MNIST is there for the MNIST check, grader.batch.mnist_probe) before writing anything; expand
+each PATH into submissions (grader.intake.layouts: a class folder, an nbgrader course, an LMS zip) and
+read them (grader.intake.submission); grade each in its own trusted grading process, unless DIR already
+holds its up-to-date report (grader.batch; inside: grader.checks.scoring: extract → isolated student
 worker → hidden suites → points); write its reports (grader.render) as soon as it is done; then
 DIR/grades.csv and a summary of the batch.
 """
@@ -22,16 +22,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
     TimeElapsedColumn, TimeRemainingColumn
 
-from grader import mnist_probe, shards
+from grader.batch import mnist_probe, shards
 from grader.assignments import ASSIGNMENTS, get_assignment
-from grader.atomic import write_atomically
+from grader.render.atomic import write_atomically
 from grader.batch import Graded, grade_batch
 from grader.classreport import top_misconceptions, write_class_report
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
-from grader.rubric import load as load_rubric
+from grader.checks.rubric import load as load_rubric
 from grader.sandbox.process import available_isolation, isolation_level
-from grader.submission import Submission, UsageError, check_explicit_paths, check_paths, \
+from grader.intake.submission import Submission, UsageError, check_explicit_paths, check_paths, \
     find_submissions
 
 REPORT = "report.json"
@@ -261,7 +261,7 @@ def _write(item: Graded, out: Path) -> Path:
 def write_gradebook(out: Path) -> None:
     """DIR/grades.csv from every complete report in DIR: the class's gradebook, whichever runs
     graded its submissions. Read and rewritten under DIR's lock: of shards grading into DIR at
-    the same time, the last to get here reads every report the others wrote (grader.shards)."""
+    the same time, the last to get here reads every report the others wrote (grader.batch.shards)."""
     with shards.out_folder_lock(out):
         results = []
         for path in sorted(out.glob(f"*/{REPORT}")):

@@ -23,15 +23,15 @@ class Subcommand:
 
 #: In the order of the week.
 SUBCOMMANDS = {
-    "release": Subcommand("grader.release", "make the student releases and example submissions",
+    "release": Subcommand("grader.instructor.release", "make the student releases and example submissions",
                           needs=("nbgrader",)),
-    "selftest": Subcommand("grader.selftest", "check that the suites give the solutions full marks"),
+    "selftest": Subcommand("grader.instructor.selftest", "check that the suites give the solutions full marks"),
     "reference": Subcommand("reference.run", "train the reference on full MNIST: metrics, figures",
                             needs=("matplotlib",)),
     "grade": Subcommand("grader.cli", "grade a submission or a class: reports, gradebook"),
     "class-report": Subcommand("grader.classreport.__main__", "rebuild DIR/class.html from DIR's "
                                                               "reports"),
-    "bundle": Subcommand("grader.bundle", "build autograder.zip for Gradescope"),
+    "bundle": Subcommand("grader.instructor.bundle", "build autograder.zip for Gradescope"),
 }
 
 MANUAL = """\

@@ -1,7 +1,7 @@
 """Results: the one model every renderer reads — submission → exercises → checks → cases.
 
 Scoring fills it, renderers only read it: no score is computed and no sentence is composed outside
-`grader.scoring`. `SubmissionResult.to_json_dict()` is the report.json schema and
+`grader.checks.scoring`. `SubmissionResult.to_json_dict()` is the report.json schema and
 `from_json_dict()` reads it back (the round trip is exact).
 
     {"submission", "assignment", "score", "max_score", "percent",
@@ -53,7 +53,7 @@ class CaseResult:
     id: str
     status: str
     message: str = ""
-    feedback: dict | None = None   # grader.feedback.Feedback.as_dict(): summary, expected, got, input, hint
+    feedback: dict | None = None   # grader.checks.feedback.Feedback.as_dict(): summary, expected, got, input, hint
     seconds: float = 0.0           # setup and run of the case, student calls included
 
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grader.atomic import write_atomically
+from grader.render.atomic import write_atomically
 from reference.notation import NOTATIONS, for_notation
 from reference.training import Recipe, TrainingResult, train
 from studentkit.mnist import MnistError, load_mnist

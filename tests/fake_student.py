@@ -3,7 +3,7 @@
 `FakeStudent` has the `call` / `call_detailed` API of `grader.sandbox.StudentProcess` but runs the
 student's functions IN-PROCESS — acceptable here because the "students" are our own test
 fixtures; the real grader never does this. `run_suites` hands it to the real runner
-(`grader.scoring.run_suites` with a `grader.plugin.GradingSession`), so outcomes are classified
+(`grader.checks.scoring.run_suites` with a `grader.checks.plugin.GradingSession`), so outcomes are classified
 exactly as in grading (passed / failed / error / timeout).
 """
 
@@ -18,9 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from grader import rubric, scoring
+from grader.checks import rubric, scoring
 from grader.assignments import Assignment
-from grader.plugin import CaseOutcome, GradingSession
+from grader.checks.plugin import CaseOutcome, GradingSession
 from grader.sandbox import CallOutcome, MissingFunction, StudentError, StudentRaised, UnsafeReply
 from reference import network
 
@@ -161,7 +161,7 @@ def changed_paths(before, after, path: str) -> list[str]:
 
 @dataclass
 class FakeMnist:
-    """Stands in for grader.plugin.MnistData: (X, labels) per split, or why they are missing."""
+    """Stands in for grader.checks.plugin.MnistData: (X, labels) per split, or why they are missing."""
 
     train: tuple | None = None
     test: tuple | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 
-from grader.rubric import Rubric
+from grader.checks.rubric import Rubric
 
 TOP_LEVEL_KEYS = {"score", "execution_time", "output", "output_format", "test_output_format",
                   "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",

@@ -118,7 +118,7 @@ class Mistake:
     name: str
     exercise: str        # the only graded-function exercise that may lose points for it
     hint: str            # a phrase the Feedback hint of its failed checks must contain
-    diagnosis: str       # the id every failed check of it carries (grader.diagnose.DIAGNOSES)
+    diagnosis: str       # the id every failed check of it carries (grader.checks.diagnose.DIAGNOSES)
     both: Edits = ()     # edits that read the same in both notations
     rows: Edits = ()
     columns: Edits = ()

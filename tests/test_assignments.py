@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from grader import release
+from grader.instructor import release
 from grader.assignments import ASSIGNMENTS, METADATA_KEY
 from studentkit.selfcheck import run_checks
 

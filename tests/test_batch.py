@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.layouts import lms_student
-from grader.submission import find_submissions
+from grader.intake.layouts import lms_student
+from grader.intake.submission import find_submissions
 
 EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples" / "mnist_mlp"
 
@@ -154,7 +154,7 @@ def test_a_grade_without_the_mnist_check_has_its_own_fingerprint(tmp_path):
     """So a report graded with --skip-mnist is never reused by a run that grades MNIST, nor the
     other way round (the real command: tests/test_grade_cli.py)."""
     from grader.batch import fingerprint, grading_environment
-    from grader.submission import read_submission
+    from grader.intake.submission import read_submission
 
     submission = read_submission(EXAMPLES / "correct")
     with_mnist, without = grading_environment(), grading_environment(skip_mnist=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from gradescope_schema import check_format, check_results_json, parse
-from grader import bundle
-from grader.rubric import load as load_rubric
+from grader.instructor import bundle
+from grader.checks.rubric import load as load_rubric
 
 RUBRIC = load_rubric()
 REPO = Path(__file__).resolve().parents[1]
@@ -76,8 +76,8 @@ def test_the_zip_holds_the_two_scripts_at_its_root_executable(zip_path):
 def test_the_zip_holds_what_pip_install_needs_and_nothing_else(zip_path):
     with zipfile.ZipFile(zip_path) as archive:
         names = set(archive.namelist())
-    for needed in ["kit/pyproject.toml", "kit/README.md", "kit/grader/rubric.toml",
-                   "kit/grader/suites/test_softmax.py", "kit/grader/sandbox/worker.py",
+    for needed in ["kit/pyproject.toml", "kit/README.md", "kit/grader/checks/rubric.toml",
+                   "kit/grader/checks/suites/test_softmax.py", "kit/grader/sandbox/worker.py",
                    "kit/reference/network.py", "kit/assignments/studentkit/mnist.py"]:
         assert needed in names
     kit = {name for name in names if name.startswith("kit/")}
@@ -96,7 +96,7 @@ def test_the_same_tree_gives_the_same_zip_and_junk_stays_out(tmp_path, zip_path)
         shutil.copy(path, copy / name)
     for junk in ["grader/__pycache__/rubric.cpython-311.pyc", "grader/.scratch.py",
                  "datasets/mnist/train-images-idx3-ubyte.gz", "feedback/alice/report.json",
-                 "tests/test_x.py", ".git/config", "grader/suites/notes.txt"]:
+                 "tests/test_x.py", ".git/config", "grader/checks/suites/notes.txt"]:
         (copy / junk).parent.mkdir(parents=True, exist_ok=True)
         (copy / junk).write_text("junk")
     out = tmp_path / "again.zip"
@@ -110,7 +110,7 @@ def test_the_assignment_is_baked_into_run_autograder(tmp_path, zip_path):
     with zipfile.ZipFile(out) as columns, zipfile.ZipFile(zip_path) as rows:
         assert 'ASSIGNMENT="mnist_mlp_columns"' in columns.read("run_autograder").decode()
         assert 'ASSIGNMENT="mnist_mlp"' in rows.read("run_autograder").decode()
-        assert columns.read("kit/grader/rubric.toml") == rows.read("kit/grader/rubric.toml")
+        assert columns.read("kit/grader/checks/rubric.toml") == rows.read("kit/grader/checks/rubric.toml")
 
 
 def test_both_scripts_are_valid_bash(root):
@@ -132,7 +132,7 @@ def test_the_bundled_kit_builds_offline_into_a_wheel_with_the_suites_and_rubric(
     [wheel] = (tmp_path / "wheels").glob("nnkit_autograder-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert {"grader/rubric.toml", "grader/suites/test_backprop.py", "grader/sandbox/worker.py",
+    assert {"grader/checks/rubric.toml", "grader/checks/suites/test_backprop.py", "grader/sandbox/worker.py",
             "reference/network.py", "studentkit/mnist.py"} <= names
 
 

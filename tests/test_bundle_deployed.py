@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import bundle
+from grader.instructor import bundle
 from grader.sandbox.process import bubblewrap_problem
 from hostile.corpus import (CORRECT_NOTEBOOK, NOTEBOOK_NAME, TRAINED_WITH, Targets, load_attacks,
                             write_submission)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.diagnose import DIAGNOSES
+from grader.checks.diagnose import DIAGNOSES
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

@@ -11,10 +11,10 @@ import pytest
 
 from fake_student import FakeStudent, run_suites
 from grader.assignments import ASSIGNMENTS
-from grader.diagnose import DIAGNOSES
-from grader.diagnose.exceptions import explain_exception, frames_of
+from grader.checks.diagnose import DIAGNOSES
+from grader.checks.diagnose.exceptions import explain_exception, frames_of
 from grader.extract import extract_cells
-from grader.plugin import classify
+from grader.checks.plugin import classify
 from grader.sandbox import StudentRaised
 from mistakes import SOLUTIONS
 from reference.notation import COLUMNS, ROWS
@@ -109,7 +109,7 @@ def test_an_exception_nothing_is_known_about_keeps_pythons_words_only():
 
 
 def test_a_bare_diagnosis_is_completed_with_the_exercise_of_its_check():
-    from grader.feedback import Feedback
+    from grader.checks.feedback import Feedback
     _, _, feedback = classify(Feedback("x", hint="transposed", diagnosis="transposed"), None,
                               "forward")
     assert feedback["diagnosis"] == "forward.transposed" and "forward.transposed" in DIAGNOSES
@@ -121,10 +121,10 @@ def test_every_diagnosis_the_detectors_can_give_is_catalogued():
     import ast
     from pathlib import Path
 
-    from grader.diagnose import ANY_EXERCISE, SPECIFIC
+    from grader.checks.diagnose import ANY_EXERCISE, SPECIFIC
 
     ids = []
-    for path in (Path(__file__).resolve().parents[1] / "grader" / "diagnose").glob("*.py"):
+    for path in (Path(__file__).resolve().parents[1] / "grader" / "checks" / "diagnose").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Hint" \
                     and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):

@@ -20,7 +20,7 @@ from grader import render
 from grader.render import gradebook, gradescope, jsonreport
 from grader.results import CaseResult, CheckResult, ExerciseResult, LoadError, Skipped, \
     SubmissionResult
-from grader.rubric import load as load_rubric
+from grader.checks.rubric import load as load_rubric
 
 RUBRIC = load_rubric()
 EXAMPLES = Path(__file__).resolve().parents[1] / "assignments" / "examples" / "mnist_mlp"

@@ -16,7 +16,7 @@ import pytest
 
 from grader.assignments import ASSIGNMENTS
 from grader.cli import main
-from grader.selftest import reference_source
+from grader.instructor.selftest import reference_source
 
 SUBMISSIONS = Path(__file__).with_name("submissions")
 BROKEN = SUBMISSIONS / "broken"
@@ -167,7 +167,7 @@ def test_help_reads_like_a_manual(capsys):
 
 def test_a_checks_points_are_shared_by_its_cases_and_its_worst_status_wins():
     from grader.results import CaseResult
-    from grader.scoring import score_check
+    from grader.checks.scoring import score_check
 
     cases = [CaseResult("m=1", "passed"), CaseResult("m=2", "failed", "wrong values", {"hint": "h"}),
              CaseResult("m=3", "timeout", "too slow"), CaseResult("m=4", "error", "raised")]
@@ -179,11 +179,11 @@ def test_a_checks_points_are_shared_by_its_cases_and_its_worst_status_wins():
 
 
 def test_outcomes_name_only_student_facing_text():
-    from grader.feedback import Feedback
-    from grader.plugin import classify
+    from grader.checks.feedback import Feedback
+    from grader.checks.plugin import classify
     from grader.sandbox import MissingFunction, StudentRaised, StudentTimeout
 
-    secret = "/work/main/grader/suites/test_softmax.py: assert got == EXPECTED_SECRET"
+    secret = "/work/main/grader/checks/suites/test_softmax.py: assert got == EXPECTED_SECRET"
     assert classify(None) == ("passed", "", None)
     assert classify(Feedback("bad shape", hint="transpose"))[:2] == ("failed", "bad shape")
     assert classify(StudentTimeout("softmax did not finish"))[:2] == ("timeout", "softmax did not finish")
@@ -199,9 +199,9 @@ def test_after_a_timeout_the_exercise_stops_calling_that_function():
     """One endless loop costs its own exercise, not the submission's whole time budget."""
     import reference
     from fake_student import FakeMnist, FakeStudent
-    from grader.plugin import GradingSession
+    from grader.checks.plugin import GradingSession
     from grader.sandbox import StudentTimeout
-    from grader.scoring import run_suites
+    from grader.checks.scoring import run_suites
 
     calls = []
 
@@ -226,11 +226,12 @@ def test_after_a_timeout_the_exercise_stops_calling_that_function():
 
 
 def test_a_bug_in_the_grader_still_gives_a_report(monkeypatch, capsys):
-    from grader import batch, scoring
-    from grader.submission import read_submission
+    from grader import batch
+    from grader.checks import scoring
+    from grader.intake.submission import read_submission
 
     def broken_grade(submission):
-        raise KeyError("/work/main/grader/suites/secret.py")
+        raise KeyError("/work/main/grader/checks/suites/secret.py")
     monkeypatch.setattr(scoring, "grade", broken_grade)
     result = batch.grade_safely(read_submission(BROKEN / "mnist_mlp.ipynb"))
     assert result.score == 0 and result.max_score == 100
@@ -275,7 +276,7 @@ def test_an_existing_reports_folder_is_left_as_it_was_without_mnist(tmp_path):
 
 def test_the_probe_names_the_missing_files_and_downloads_only_without_mnist_dir(
         tmp_path, monkeypatch, mnist_dir):
-    from grader import mnist_probe
+    from grader.batch import mnist_probe
 
     partial = tmp_path / "partial"
     partial.mkdir()
@@ -375,7 +376,7 @@ def test_a_grade_without_mnist_is_not_reused_once_mnist_is_graded(without_mnist,
 
 
 def test_the_selftest_names_missing_mnist_as_the_cause(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "grader.selftest", "--jobs", "2"], cwd=tmp_path,
+    run = subprocess.run([sys.executable, "-m", "grader.instructor.selftest", "--jobs", "2"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MNIST_DIR": str(tmp_path)})
     assert run.returncode == 2, run.stdout + run.stderr

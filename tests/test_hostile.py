@@ -37,7 +37,7 @@ ATTACKS = {attack.name: attack for attack in load_attacks()}
 DEPLOYMENT_IDS = [deployment.id for deployment in DEPLOYMENTS]
 CASES = [(deployment.id, name) for deployment in DEPLOYMENTS for name in sorted(ATTACKS)]
 #: Kit files an attack could want to change, searched for the run's token afterwards.
-KIT_FILES = ("grader/**/*.py", "grader/rubric.toml", "reference/*.py")
+KIT_FILES = ("grader/**/*.py", "grader/checks/rubric.toml", "reference/*.py")
 REPORT_FILES = ("report.json", "report.md", "report.html")
 #: markup_injection's Markdown, were it live: tags, a link or an image (a backslash-escaped [
 #: starts neither), a table row.
@@ -90,7 +90,7 @@ def grade_corpus(root: Path, attacks: list[Attack], deployment: Deployment,
         listener.close()
     kit = install.kit
     outside = [Path.home(), home, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), kit,
-               kit / "grader", kit / "grader" / "suites", kit / "reference"]
+               kit / "grader", kit / "grader" / "checks" / "suites", kit / "reference"]
     stray = files_named(token, outside, recursive=[root])
     for path in stray:          # a failed containment must not leave the kit or home dirty
         path.unlink(missing_ok=True) if not path.is_dir() else None

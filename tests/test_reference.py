@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.gradient_check import compare, numeric_gradient
+from grader.checks.gradient_check import compare, numeric_gradient
 from reference import for_notation, network
 from reference.training import Recipe, one_hot, train
 

@@ -130,7 +130,7 @@ def test_reports_are_written_atomically(tmp_path, monkeypatch):
     # A failed write leaves the previous report whole and no temporary file behind.
     def fail(*args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr("grader.atomic.os.replace", fail)
+    monkeypatch.setattr("grader.render.atomic.os.replace", fail)
     before = (folder / "report.json").read_text()
     with pytest.raises(OSError):
         write_reports(hand_built(output="new"), tmp_path)
@@ -234,7 +234,7 @@ def test_cases_are_named_by_their_input_not_by_a_test_id():
     """Every parametrized case of the hidden suites has a label in words ("a batch of 5",
     "9 samples, 128 hidden units"), which is what reports show."""
     import pytest as pytest_module
-    from grader.scoring import SUITES_DIR
+    from grader.checks.scoring import SUITES_DIR
 
     collected = []
 

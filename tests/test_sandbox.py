@@ -503,7 +503,7 @@ def test_bubblewrap_hides_the_kit_and_everything_else(tmp_path):
     other.mkdir()
     (other / "secret.py").write_text("ANSWER = 42\n")
     with start(tmp_path, "bubblewrap", cell("snoop")) as student:
-        for path in [REPO / "reference" / "network.py", REPO / "grader" / "suites",
+        for path in [REPO / "reference" / "network.py", REPO / "grader" / "checks" / "suites",
                      other / "secret.py", Path.home() / ".bashrc", tmp_path]:
             assert student.call("exists", str(path)) is False, path
         # The repository shows at most its virtualenv, when the interpreter lives there.
@@ -555,7 +555,7 @@ def test_landlock_alone_confines_files_network_and_signals(tmp_path):
     with start(tmp_path, "plain", cell("snoop")) as student:
         if not student.isolation.startswith("Landlock"):
             pytest.skip(f"this kernel has no Landlock: {student.isolation}")
-        for path in [REPO / "reference" / "network.py", REPO / "grader" / "rubric.toml",
+        for path in [REPO / "reference" / "network.py", REPO / "grader" / "checks" / "rubric.toml",
                      Path.home() / ".bashrc", "/etc/shadow", "/etc/hostname"]:
             assert student.call("read_text", str(path)).startswith("PermissionError"), path
         assert student.call("listing", str(REPO)) is None

@@ -140,7 +140,7 @@ def test_mistake_gets_its_hint(notation, mistake):
 @pytest.mark.parametrize("notation", NOTATIONS)
 def test_the_self_checks_accept_what_the_grader_accepts(notation):
     """A boolean ReLU′ (Z > 0) and float64 parameters: correct, and graded as correct (see
-    grader/rubric.toml), so the public checks pass them too."""
+    grader/checks/rubric.toml), so the public checks pass them too."""
     ref = reference.for_notation(notation)
     accepted = {"relu_derivative": lambda Z: Z > 0,
                 "init_params": lambda *args, **kwargs: {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import shards
+from grader.batch import shards
 from grader.cli import main
 from handmade_reports import passing, write_reports
 
@@ -118,7 +118,7 @@ def test_every_submission_falls_to_exactly_one_shard_whatever_their_order():
 
 
 def test_the_split_does_not_depend_on_the_process_or_its_hash_seed():
-    script = ("from grader.shards import shard_of; "
+    script = ("from grader.batch.shards import shard_of; "
               "print([shard_of(f's{n}', 4) for n in range(40)])")
     splits = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
@@ -145,7 +145,7 @@ def test_a_shard_that_takes_no_submission_exits_0_and_still_writes_the_gradebook
 def test_unpacking_the_zip_again_never_takes_a_notebook_from_a_shard_grading_from_it(tmp_path):
     """Each shard unpacks the class's zip into DIR/.unpacked/, one after the other; a shard
     that unpacked it first is already reading those notebooks meanwhile."""
-    from grader.layouts import expand
+    from grader.intake.layouts import expand
     archive, unpacked = lms_zip(tmp_path), tmp_path / "shared" / ".unpacked"
     notebooks = [source.path / "mnist_mlp.ipynb" for source in expand(archive, unpacked)]
     expected = [path.read_bytes() for path in notebooks]
@@ -174,7 +174,7 @@ def test_unpacking_the_zip_again_never_takes_a_notebook_from_a_shard_grading_fro
 HOLD_THE_LOCK = """
 import sys, time
 from pathlib import Path
-from grader.shards import out_folder_lock
+from grader.batch.shards import out_folder_lock
 with out_folder_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.readline()                       # until the test says so, or is killed

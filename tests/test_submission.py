@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from grader.submission import UsageError, find_submissions
+from grader.intake.submission import UsageError, find_submissions
 
 
 def write_notebook(path, assignment: str | None = None):

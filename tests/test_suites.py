@@ -19,14 +19,14 @@ import pytest
 
 import reference
 from fake_student import FakeMnist, FakeStudent, run_suites
-from grader import diagnose, gradient_check, rubric
+from grader.checks import diagnose, gradient_check, rubric
 from grader.assignments import ASSIGNMENTS
-from grader.expect import expect_array, expect_float, expect_not_mutated
-from grader.feedback import Feedback
+from grader.checks.expect import expect_array, expect_float, expect_not_mutated
+from grader.checks.feedback import Feedback
 from grader.sandbox import CallOutcome
 from mistakes import CORRECT_VARIANTS, MISTAKES, SOLUTIONS
 
-SUITES = Path(__file__).resolve().parents[1] / "grader" / "suites"
+SUITES = Path(__file__).resolve().parents[1] / "grader" / "checks" / "suites"
 ASSIGNMENT = {"rows": ASSIGNMENTS["mnist_mlp"], "columns": ASSIGNMENTS["mnist_mlp_columns"]}
 GRADED = [name for name in rubric.load().exercises() if name != "mnist_accuracy"]
 TRAINED = ["init_params", "forward", "backprop", "update"]   # what the MNIST check trains

@@ -1,6 +1,6 @@
 """The MNIST check's training, run inside the worker, ends where the call-by-call training ends.
 
-Both loops of grader/suites/test_mnist_accuracy.py (`train_in_worker`, the fast one; `train`, one
+Both loops of grader/checks/suites/test_mnist_accuracy.py (`train_in_worker`, the fast one; `train`, one
 round trip per call) are run on the same real worker for submissions of both notations, whose
 functions mutate their inputs, return float64 or float32, or break: the fast one must give the
 very same parameters, or say to fall back where something is off, never another result.
@@ -15,11 +15,11 @@ import pytest
 
 import reference
 from grader.extract import extract_file
-from grader.feedback import Feedback
-from grader.plugin import MnistData
+from grader.checks.feedback import Feedback
+from grader.checks.plugin import MnistData
 from grader.sandbox import StudentProcess
-from grader.scoring import numbered_cells
-from grader.suites import test_mnist_accuracy as accuracy
+from grader.checks.scoring import numbered_cells
+from grader.checks.suites import test_mnist_accuracy as accuracy
 from reference.notation import COLUMNS, ROWS, Notation
 
 EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples"

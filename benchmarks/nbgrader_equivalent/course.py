@@ -4,7 +4,7 @@
     write_submissions(course, release, handed_in) → submitted/<student>/mnist_mlp/
 
 cells/common.py and cells/<exercise>.py are the hidden parts of the autograder-tests cells, one per
-exercise of grader/rubric.toml; benchmarks/grade_vs_nbgrader.py says how they mirror the suites.
+exercise of grader/checks/rubric.toml; benchmarks/grade_vs_nbgrader.py says how they mirror the suites.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 COURSE_SOURCE = ROOT / "assignments"
 EXAMPLES = COURSE_SOURCE / "examples" / "mnist_mlp"
 CELLS = Path(__file__).resolve().parent / "cells"
-RUBRIC = ROOT / "grader" / "rubric.toml"
+RUBRIC = ROOT / "grader" / "checks" / "rubric.toml"
 ASSIGNMENT = "mnist_mlp"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 COURSE_ID = "nnkit"   # set by assignments/nbgrader_config.py, which the course copies
@@ -54,7 +54,7 @@ def run(argv: list[str], cwd: Path, env: dict, log: Path) -> float:
 
 
 def exercise_points() -> dict[str, float]:
-    """Exercise → its points in grader/rubric.toml, in the rubric's order."""
+    """Exercise → its points in grader/checks/rubric.toml, in the rubric's order."""
     rubric = tomllib.loads(RUBRIC.read_text(encoding="utf-8"))
     return {exercise: float(sum(checks.values())) for exercise, checks in rubric.items()}
 

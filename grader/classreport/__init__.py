@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from grader.atomic import write_atomically
+from grader.render.atomic import write_atomically
 from grader.classreport import html, jsonfile, markdown
 from grader.classreport.collect import own_codes, read_reports
 from grader.classreport.model import ClassReport, build

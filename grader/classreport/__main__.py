@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnkit class-report: {args.out} is not a folder; give the --out DIR "
               "of a `grade` run", file=sys.stderr)
         return 2
-    from grader.submission import UsageError
+    from grader.intake.submission import UsageError
     try:
         notebooks = _notebooks(args.paths, args.assignment, args.out)
     except (UsageError, ValueError) as error:   # a missing PATH, an unknown assignment
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _notebooks(paths: list[str], assignment: str | None, out: Path) -> dict[str, Path]:
     """Submission name → notebook, as `grade` named them (same layouts, same unpack folder)."""
-    from grader.submission import find_submissions
+    from grader.intake.submission import find_submissions
     if not paths:
         return {}
     return {submission.name: submission.notebook_path

@@ -2,11 +2,11 @@
 
     build(results, compared, folder) -> ClassReport
 
-Only counting and averaging happen here, over the scores grader.scoring already gave; no check is
+Only counting and averaging happen here, over the scores grader.checks.scoring already gave; no check is
 re-scored, and the renderers (html, markdown, jsonfile, terminal) only read what this builds.
 Misconceptions are counted by the stable diagnosis id a check's or a case's feedback carries
 (`feedback["diagnosis"]`, "" for none), once per submission and exercise, and labelled from
-grader.diagnose's catalogue `DIAGNOSES` (the id itself when the catalogue has no entry).
+grader.checks.diagnose's catalogue `DIAGNOSES` (the id itself when the catalogue has no entry).
 """
 
 from __future__ import annotations
@@ -220,9 +220,9 @@ def _qualified(diagnosis: str, exercise: str) -> str:
 
 
 def diagnosis_labels() -> dict[str, str]:
-    """grader.diagnose's catalogue of diagnosis ids, or nothing when this kit has none."""
+    """grader.checks.diagnose's catalogue of diagnosis ids, or nothing when this kit has none."""
     try:
-        from grader import diagnose
+        from grader.checks import diagnose
     except ImportError:
         return {}
     catalogue = getattr(diagnose, "DIAGNOSES", None)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Mapping
 
-from grader.atomic import write_atomically
+from grader.render.atomic import write_atomically
 
 SOURCES = ".notebooks.json"
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.atomic import write_atomically
+from grader.render.atomic import write_atomically
 from grader.results import CheckResult, SubmissionResult
 
 #: Feedback fields a report shows for a failed check, in order, with their labels.
@@ -62,7 +62,7 @@ def failing_groups(checks: list[CheckResult]) -> list[list[CheckResult]]:
 #: What a report shows in place of the points of an exercise that was not graded.
 def also_failed(cases: list, limit: int) -> str:
     """"Also did not pass on: a batch of 5; a batch of 10 …": the other failing cases of a check,
-    named by their input (grader/suites/case_labels.py; stacked labels joined with ", ")."""
+    named by their input (grader/checks/suites/case_labels.py; stacked labels joined with ", ")."""
     names = "; ".join(case.id.replace("-", ", ") if case.id else "another input"
                       for case in cases[:limit])
     return f"Also did not pass on: {names}{' …' if len(cases) > limit else ''}"
@@ -73,7 +73,7 @@ NOT_GRADED_LABEL = "not graded"
 
 def not_graded(result: SubmissionResult) -> list[tuple[str, str]]:
     """(exercise, why) for each exercise left out of the grade; `why` is its first check's
-    message, written by grader.scoring for the student."""
+    message, written by grader.checks.scoring for the student."""
     return [(exercise.name, exercise.checks[0].message) for exercise in result.exercises
             if not exercise.graded]
 

@@ -116,8 +116,8 @@ def hidden_source_lines(exclude: str = "") -> set[str]:
     `exclude` (the students' own text) and those that are only a string: the messages the
     suites write for students, which reports show on purpose."""
     lines = set()
-    for path in [*(ROOT / "grader" / "suites").glob("*.py"), *(ROOT / "reference").glob("*.py"),
-                 ROOT / "grader" / "rubric.toml"]:
+    for path in [*(ROOT / "grader" / "checks" / "suites").glob("*.py"), *(ROOT / "reference").glob("*.py"),
+                 ROOT / "grader" / "checks" / "rubric.toml"]:
         lines |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()
                   if len(line.strip()) >= SOURCE_LINE_CHARS}
     return {line for line in lines if line not in exclude and not _only_a_string(line)}

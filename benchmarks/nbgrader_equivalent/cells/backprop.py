@@ -1,6 +1,6 @@
-# backprop — grader/suites/test_backprop.py: shapes, values, gradient_check_own_loss,
+# backprop — grader/checks/suites/test_backprop.py: shapes, values, gradient_check_own_loss,
 # gradient_check_reference_loss, no_mutation; run with the reference's relu_derivative in place
-# of the student's and the reference's cache. The gradient checks are grader/gradient_check.py's:
+# of the student's and the reference's cache. The gradient checks are grader/checks/gradient_check.py's:
 # centered differences (h = 1e-5, float64) at sampled coordinates, relative error with a floor.
 def _test_backprop():
     kit = {"relu_derivative": _ref.relu_derivative}

@@ -1,5 +1,5 @@
 # ---- shared by every hidden test cell (prepended to each, so that every cell stands alone) ----
-# The same checks as grader/expect.py and grader/sandbox's mutation check, written as plain
+# The same checks as grader/checks/expect.py and grader/sandbox's mutation check, written as plain
 # asserts that run in the student's kernel, the nbgrader way. Names start with `_` so that they
 # cannot shadow anything of the student's.
 import contextlib as _contextlib
@@ -10,7 +10,7 @@ import numpy as np
 import reference as _ref
 
 _PARAM_NAMES = ("W1", "b1", "W2", "b2")
-_FLOAT, _NUMBER = "fc", "biuf"   # dtype kinds: grader.expect.KINDS
+_FLOAT, _NUMBER = "fc", "biuf"   # dtype kinds: grader.checks.expect.KINDS
 
 
 def _rng(key):

@@ -1,4 +1,4 @@
-# cross_entropy — grader/suites/test_cross_entropy.py: returns_float, values, mean_over_batch,
+# cross_entropy — grader/checks/suites/test_cross_entropy.py: returns_float, values, mean_over_batch,
 # zero_probabilities, no_mutation.
 def _test_cross_entropy():
     def batch(key, m):

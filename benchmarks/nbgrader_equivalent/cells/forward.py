@@ -1,4 +1,4 @@
-# forward — grader/suites/test_forward.py: returns_and_shapes, output_values, cache_values,
+# forward — grader/checks/suites/test_forward.py: returns_and_shapes, output_values, cache_values,
 # no_mutation; run with the reference's relu and softmax in place of the student's.
 def _test_forward():
     helpers = {"relu": _ref.relu, "softmax": _ref.softmax}

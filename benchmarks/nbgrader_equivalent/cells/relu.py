@@ -1,4 +1,4 @@
-# relu — grader/suites/test_relu.py: shape_and_dtype, values, zeros_and_negatives, no_mutation.
+# relu — grader/checks/suites/test_relu.py: shape_and_dtype, values, zeros_and_negatives, no_mutation.
 def _test_relu():
     shapes = [(1, 10), (3, 7), (5, 128), (64, 33)]
     for shape in shapes:

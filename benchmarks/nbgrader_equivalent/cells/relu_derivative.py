@@ -1,4 +1,4 @@
-# relu_derivative — grader/suites/test_relu_derivative.py: shape_and_dtype, values, zero_at_zero,
+# relu_derivative — grader/checks/suites/test_relu_derivative.py: shape_and_dtype, values, zero_at_zero,
 # no_mutation. Any numeric dtype will do (a boolean mask too).
 def _test_relu_derivative():
     shapes = [(1, 10), (3, 7), (5, 128), (64, 33)]

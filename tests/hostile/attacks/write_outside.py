@@ -10,7 +10,7 @@ import os
 EXERCISE = "relu"
 SAYS = "PermissionError: wrote"
 TOKEN = "@TOKEN@"
-PLACES = ["@HOME@", "/tmp", "@TMP@", "@KIT@", "@KIT@/grader/suites", "@OUT@", "@OUT@/victim",
+PLACES = ["@HOME@", "/tmp", "@TMP@", "@KIT@", "@KIT@/grader/checks/suites", "@OUT@", "@OUT@/victim",
           "@VICTIM@", "/var/tmp", "/dev/shm", ".."]
 
 

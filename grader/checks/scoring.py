@@ -1,0 +1,235 @@
+"""Score: one Submission → one SubmissionResult, by running the hidden suites against its functions.
+
+    read (done) → extract → start a StudentProcess → pytest on grader/checks/suites with a GradingSession
+    → one CaseOutcome per test case → points from grader/checks/rubric.toml → SubmissionResult
+
+Aggregation rules (all here, so renderers never compute a score):
+- a check's points are shared evenly by its cases: score = points × passed cases / cases;
+- a check's status is `passed` when every case passed, else the most severe status among its
+  cases, timeout > error > failed: a function that never returns or raises hides whether it would
+  have been right, so that is what the student must fix first;
+- its message and feedback are those of its first case that did not pass;
+- once a case of an exercise times out, the exercise's other cases are not run and count as
+  timeouts (see grader.checks.plugin): an endless loop costs one call limit and its own exercise, not the
+  submission's whole time budget and every exercise after it;
+- an exercise whose function the submission does not define is not run: each of its checks fails
+  with why the function is missing;
+- a check in the rubric that produced no outcome (a broken suite) is an `error` worth nothing and
+  says so — never a silent pass;
+- an exercise the instructor chose not to grade (`grade --skip-mnist`: mnist_accuracy) is not run:
+  each of its checks has status `skipped`, score 0 and max_score 0, so it counts in neither the
+  score nor the maximum (a correct submission then has 82 of 82). Only the instructor's choice
+  does this: MNIST missing while grading is an `error` worth nothing, as above.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from grader.checks import rubric as rubric_module
+from grader.extract import Extraction, UnreadableNotebook, extract_file
+from grader.batch.mnist_probe import MNIST_EXERCISE
+from grader.checks.plugin import CaseOutcome, GradingSession, MnistData
+from grader.results import NOT_GRADED, CaseResult, CheckResult, ExerciseResult, LoadError, \
+    SubmissionResult
+from grader.sandbox import Limits, StudentError, StudentProcess
+from grader.intake.submission import Submission
+
+SUITES_DIR = Path(__file__).with_name("suites")
+#: Exercises graded as one function of the student's; the others (mnist_accuracy) use several.
+FUNCTION_EXERCISES = ("relu", "relu_derivative", "softmax", "cross_entropy", "init_params",
+                      "forward", "backprop", "update")
+SEVERITY = {"passed": 0, "failed": 1, "error": 2, "timeout": 3}
+#: What a report keeps of the student's printed output: enough to recognise it.
+OUTPUT_CHARS = 4000
+#: Quiet, nothing cached, no random order; `--assert=plain` because the suites never assert (they
+#: raise Feedback) and rewriting them costs ~0.5 s per grading process.
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
+               "-o", "addopts=", "--capture=sys", "--no-header", "--assert=plain",
+               # Plugins that watch the suites' own code (unraisable exceptions, threads, hangs,
+               # log records) cost a forced gc.collect() and hooks per test: 40 ms a submission.
+               "-p", "no:unraisableexception", "-p", "no:threadexception",
+               "-p", "no:faulthandler", "-p", "no:logging"]
+#: What a student reads about a check the instructor left out: no paths, nothing to do.
+NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your score nor in "
+                      "the maximum")
+
+
+def grade(submission: Submission, *, limits: Limits | None = None) -> SubmissionResult:
+    """Grade one submission; whatever the student's code does, a result comes back."""
+    started = time.perf_counter()
+    warnings = list(submission.warnings)
+    if submission.problem or submission.assignment is None:
+        return ungraded(submission, [*warnings, submission.problem or "no assignment"])
+    try:
+        extraction = extract_file(submission.notebook_path)
+    except UnreadableNotebook as error:
+        return ungraded(submission, [*warnings, str(error)])
+    try:
+        return _grade_extraction(submission, extraction, limits or Limits(), started)
+    except StudentError as error:  # the worker could not even load the submission
+        return ungraded(submission, [*warnings, *extraction.problems, error.message],
+                        status="error", skipped=extraction.skipped)
+
+
+def _grade_extraction(submission: Submission, extraction: Extraction, limits: Limits,
+                      started: float) -> SubmissionResult:
+    rubric = load_rubric()
+    with tempfile.TemporaryDirectory(prefix="nnkit-scratch-") as scratch, \
+            StudentProcess(numbered_cells(extraction), Path(scratch), limits) as student:
+        load_errors = [LoadError(position - 1, message) for position, message in student.load_errors]
+        missing = missing_functions(set(student.functions), extraction, load_errors)
+        not_graded = not_graded_exercises(submission)
+        mnist = MnistData(submission.assignment.notation)
+        session = GradingSession(student, submission.assignment,
+                                 mnist if not_graded else mnist.prefetch(),
+                                 not_run=set(missing), not_graded=not_graded,
+                                 extraction=extraction)
+        run_suites(session)
+        exercises = score_exercises(rubric, session.outcomes, missing, not_graded)
+        return SubmissionResult(
+            submission=submission.name, assignment=submission.assignment.id,
+            score=round(sum(exercise.score for exercise in exercises), 4),
+            max_score=round(sum(exercise.max_score for exercise in exercises), 4),
+            exercises=exercises, skipped=extraction.skipped,
+            problems=[*submission.warnings, *extraction.problems], load_errors=load_errors,
+            isolation=student.isolation,
+            output=shortened(student.output), seconds=round(time.perf_counter() - started, 3),
+            kit_version=kit_version())
+
+
+def shortened(output: str) -> str:
+    if len(output) <= OUTPUT_CHARS:
+        return output
+    return output[:OUTPUT_CHARS] + f"\n[… {len(output) - OUTPUT_CHARS} more characters not shown]"
+
+
+def numbered_cells(extraction: Extraction) -> list[str]:
+    """The kept cells placed at the numbers students know them by: position k holds notebook
+    cell k (counting from 1, as the reports do), "" where nothing was kept. The worker names a
+    cell by its position (`<cell k>` in tracebacks), so its messages then point at the right cell."""
+    cells = [""] * (max(extraction.cell_indices, default=-1) + 2)
+    for index, source in zip(extraction.cell_indices, extraction.cells):
+        cells[index + 1] = source
+    return cells
+
+
+def run_suites(session: GradingSession) -> int:
+    """Run the hidden suites quietly against `session.student`; their output is discarded (it
+    could show hidden test source). Returns pytest's exit code."""
+    args = [str(SUITES_DIR), *PYTEST_ARGS, "--rootdir", str(SUITES_DIR),
+            "--confcutdir", str(SUITES_DIR)]
+    # Installed pytest plugins (anyio's alone imports asyncio backends: ~0.4 s) have no business
+    # in the hidden suites: load none but ours.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            mock.patch.dict(os.environ, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
+        return int(pytest.main(args, plugins=[session]))
+
+
+def missing_functions(defined: set[str], extraction: Extraction,
+                      load_errors: list[LoadError]) -> dict[str, str]:
+    """exercise → why its function is missing, for every graded function not defined."""
+    raised = {error.cell_index: error.message for error in load_errors}
+    missing = {}
+    for name in FUNCTION_EXERCISES:
+        if name in defined:
+            continue
+        cell = extraction.definitions.get(name)
+        if cell in raised:
+            missing[name] = (f"{name} is not defined: code cell {cell + 1} raised an error while "
+                             f"loading ({raised[cell]}), so nothing in it could be graded")
+        else:
+            missing[name] = extraction.why_missing(name)
+    return missing
+
+
+def not_graded_exercises(submission: Submission) -> set[str]:
+    """The exercises the instructor chose to leave out of this submission's grade."""
+    return {MNIST_EXERCISE} if submission.skip_mnist else set()
+
+
+def score_exercises(rubric, outcomes: list[CaseOutcome], missing: dict[str, str],
+                    not_graded: set[str] = frozenset()) -> list[ExerciseResult]:
+    """Every rubric check, in rubric order, scored from its cases' outcomes."""
+    cases: dict[tuple[str, str], list[CaseResult]] = {}
+    for outcome in outcomes:
+        cases.setdefault((outcome.exercise, outcome.check), []).append(
+            CaseResult(outcome.case, outcome.status, outcome.message, outcome.feedback,
+                       outcome.seconds))
+    exercises = []
+    for exercise in rubric.exercises():
+        checks = []
+        for check in rubric.checks(exercise):
+            if exercise in not_graded:
+                ran = [CaseResult("", NOT_GRADED, NOT_GRADED_MESSAGE)]
+            elif exercise in missing:
+                ran = [CaseResult("", "failed", missing[exercise])]
+            else:
+                ran = cases.get((exercise, check)) or [CaseResult(
+                    "", "error", "this check did not run (a problem in the grader, not in your "
+                                 "code); tell your instructor")]
+            checks.append(score_check(exercise, check, rubric.points(exercise, check), ran))
+        exercises.append(ExerciseResult(exercise, checks))
+    return exercises
+
+
+def score_check(exercise: str, check: str, points: float, cases: list[CaseResult]) -> CheckResult:
+    """One check from its cases (see the module docstring for the rules)."""
+    if all(case.status == NOT_GRADED for case in cases):
+        return CheckResult(
+            name=f"{exercise}: {check.replace('_', ' ')}", exercise=exercise, check=check,
+            status=NOT_GRADED, score=0.0, max_score=0.0, message=cases[0].message, cases=cases)
+    # Not graded is all or nothing: a skipped case among graded ones has no severity (KeyError).
+    passed = sum(case.status == "passed" for case in cases)
+    failing = [case for case in cases if case.status != "passed"]
+    status = max((case.status for case in cases), key=SEVERITY.__getitem__)
+    first = failing[0] if failing else None
+    return CheckResult(
+        name=f"{exercise}: {check.replace('_', ' ')}", exercise=exercise, check=check,
+        status=status, score=round(points * passed / len(cases), 4), max_score=points,
+        message=first.message if first else "", feedback=first.feedback if first else None,
+        cases=cases)
+
+
+def ungraded(submission: Submission, problems: list[str], *, status: str = "failed",
+             skipped: list | None = None) -> SubmissionResult:
+    """A zero for a submission that could not be run: every check has `status` and, as its
+    message, the last of `problems` (the one that stopped grading); the checks the instructor
+    left out are not graded, as they would not have been for a submission that ran."""
+    rubric = load_rubric()
+    reason = problems[-1]
+    not_graded = not_graded_exercises(submission)
+    exercises = [ExerciseResult(exercise, [
+        score_check(exercise, check, rubric.points(exercise, check),
+                    [CaseResult("", NOT_GRADED, NOT_GRADED_MESSAGE) if exercise in not_graded
+                     else CaseResult("", status, reason)])
+        for check in rubric.checks(exercise)]) for exercise in rubric.exercises()]
+    return SubmissionResult(
+        submission=submission.name,
+        assignment=submission.assignment.id if submission.assignment else None,
+        score=0.0, max_score=round(sum(exercise.max_score for exercise in exercises), 4),
+        exercises=exercises, skipped=skipped or [],
+        problems=problems, isolation="not run", kit_version=kit_version())
+
+
+@functools.lru_cache(maxsize=None)
+def load_rubric():
+    return rubric_module.load()
+
+
+@functools.lru_cache(maxsize=None)
+def kit_version() -> str:
+    try:
+        return metadata.version("nnkit-autograder")
+    except metadata.PackageNotFoundError:
+        return "unknown"

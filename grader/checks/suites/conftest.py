@@ -1,0 +1,173 @@
+"""Fixtures of the hidden suites, built from the grading session the runner registers.
+
+The runner calls `pytest.main([...], plugins=[session])` with `session` registered under the
+plugin name `grading_session`: an object with `.student` (a `grader.sandbox.StudentProcess`),
+`.assignment` (a `grader.assignments.Assignment`) and `.mnist` (`.train`/`.test` = (X, labels)
+in the assignment's notation, or `.error`, why the data is missing). The session deselects the
+exercises that are not to run (a missing function; mnist_accuracy under `grade --skip-mnist`), so
+their tests and fixtures never start.
+
+Every check is written once for both notations: inputs are built with samples as rows and
+converted with `notation.from_rows`, and expected shapes come from `notation.shape(rows_shape)`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import reference
+from grader.checks.expect import expect_that
+from grader.checks.feedback import describe
+from reference.notation import Notation, get_notation
+
+SESSION_PLUGIN = "grading_session"
+
+#: Exercises with at least one failed or errored check so far in this run.
+FAILED_EXERCISES = pytest.StashKey[set]()
+
+
+def exercise_of(item: pytest.Item) -> str:
+    """`test_softmax.py` → `softmax`."""
+    return item.path.stem.removeprefix("test_")
+
+
+#: The order the exercises are graded in. The helpers come before every exercise that runs with
+#: the kit's known-good helpers in place of the student's (forward, backprop, MNIST), which only
+#: then enter the student's process: a helper graded later could return the kit's own. The MNIST
+#: check comes last, so its message can name the exercises that already failed.
+GRADING_ORDER = ("relu", "relu_derivative", "softmax", "cross_entropy", "init_params", "forward",
+                 "backprop", "update", "mnist_accuracy")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: GRADING_ORDER.index(exercise_of(item))
+               if exercise_of(item) in GRADING_ORDER else len(GRADING_ORDER) - 1)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    if outcome.get_result().failed:
+        item.config.stash.setdefault(FAILED_EXERCISES, set()).add(exercise_of(item))
+
+
+@pytest.fixture(scope="session")
+def session(pytestconfig):
+    grading = pytestconfig.pluginmanager.get_plugin(SESSION_PLUGIN)
+    if grading is None:
+        raise RuntimeError("the hidden suites run only inside the grader (`grade PATH`), which "
+                           f"registers the `{SESSION_PLUGIN}` plugin with the student to grade")
+    return grading
+
+
+@pytest.fixture(scope="session")
+def student(session):
+    return session.student
+
+
+@pytest.fixture(scope="session")
+def assignment(session):
+    return session.assignment
+
+
+@pytest.fixture(scope="session")
+def notation(assignment) -> Notation:
+    return get_notation(assignment.notation)
+
+
+@pytest.fixture(scope="session")
+def ref(assignment):
+    """The reference's functions in the assignment's notation (trusted, in-process)."""
+    return reference.for_notation(assignment.notation)
+
+
+@pytest.fixture(scope="session")
+def mnist(session):
+    return session.mnist
+
+
+@pytest.fixture
+def failed_exercises(pytestconfig) -> set:
+    """The exercises that lost points earlier in this run (read by the MNIST check)."""
+    return pytestconfig.stash.setdefault(FAILED_EXERCISES, set())
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    """A generator seeded from the test's file and id, so every grading run sees the same inputs."""
+    key = f"{request.node.path.stem}::{request.node.name}"
+    return np.random.default_rng(zlib.crc32(key.encode()))
+
+
+#: What a call may return to count as having done its work: kind → test.
+RESULT_KINDS = {
+    "an array": lambda value: isinstance(value, np.ndarray),
+    "a number": lambda value: isinstance(value, (int, float, np.number, np.ndarray))
+                              and not isinstance(value, bool),
+    "a pair (A2, cache)": lambda value: isinstance(value, (tuple, list)) and len(value) == 2,
+    "a dict": lambda value: isinstance(value, dict),
+}
+
+
+@pytest.fixture(scope="session")
+def did_its_work():
+    """check(value, kind, what, input): the no_mutation checks count only a call that returned
+    a result of the right kind (see RESULT_KINDS; shapes and values are other checks' business),
+    so that a function that does nothing, and so changes nothing, earns nothing."""
+    def check(value, *, kind: str, what: str, input: str = "") -> None:
+        expect_that(RESULT_KINDS[kind](value),
+                    f"{what} returned {describe(value)}, not {kind}: a call that does not do its "
+                    "work cannot earn the points for leaving its inputs unchanged.",
+                    expected=kind, got=describe(value), input=input,
+                    hint="Did you forget the `return` statement?" if value is None
+                    else f"Return {kind}.")
+    return check
+
+
+@pytest.fixture(scope="session")
+def forward_substitutes(notation) -> dict[str, str]:
+    """forward runs with the sandbox's known-good relu and softmax in place of the student's, so a
+    mistake in those helpers costs points only in their own exercises."""
+    return {"relu": "relu", "softmax": f"softmax_{notation.name}"}
+
+
+@pytest.fixture(scope="session")
+def backprop_substitutes() -> dict[str, str]:
+    """backprop runs with the sandbox's known-good relu_derivative in place of the student's."""
+    return {"relu_derivative": "relu_derivative"}
+
+
+@dataclass(frozen=True)
+class NetworkCase:
+    """Inputs for one network-level check, all in the assignment's notation, float64.
+
+    X (m, 784), labels (m,), Y (m, 10) one-hot, params W1 (784, h), b1 (1, h), W2 (h, 10),
+    b2 (1, 10) — every 2-D array transposed with samples as columns.
+    """
+
+    X: np.ndarray
+    labels: np.ndarray
+    Y: np.ndarray
+    params: dict
+
+
+@pytest.fixture
+def network_case(notation, rng):
+    """make(m, h) → a NetworkCase: pixel-like X in [0, 1), random labels, He-scaled weights and
+    non-zero biases (a forgotten bias must show)."""
+    def make(m: int, h: int, n_input: int = 784) -> NetworkCase:
+        labels = rng.integers(0, 10, size=m)
+        rows_params = {
+            "W1": rng.standard_normal((n_input, h)) * np.sqrt(2 / n_input),
+            "b1": rng.normal(0, 0.5, size=(1, h)),
+            "W2": rng.standard_normal((h, 10)) * np.sqrt(2 / h),
+            "b2": rng.normal(0, 0.5, size=(1, 10)),
+        }
+        return NetworkCase(X=notation.from_rows(rng.random((m, n_input))), labels=labels,
+                           Y=notation.from_rows(reference.one_hot(labels, dtype=np.float64)),
+                           params=notation.dict_from_rows(rows_params))
+    return make

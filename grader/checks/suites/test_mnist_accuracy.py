@@ -1,0 +1,315 @@
+"""Your init_params, forward, backprop and update, trained together on MNIST.
+
+The grader drives training itself, with a fixed recipe, calling your four functions (forward and
+backprop with the kit's relu, softmax and relu_derivative in place of yours, as in their own
+exercises); then it measures the test accuracy of the parameters you end with using the
+REFERENCE's forward pass, after checking that they are a dict of finite W1, b1, W2, b2 of the
+right shapes.
+
+A mistake is charged once, in its own exercise: each of the four functions that lost points in
+its own exercise (or is missing) is replaced by the reference's for this training, and a failure
+here names only the functions of yours that were trained. With all four replaced there is nothing
+of yours to train, and the check fails saying so.
+
+The recipe: one epoch over the first `images` training images, shuffled with a fixed seed, in
+batches of `batch_size`, the learning rate decaying linearly from `lr_start` to `lr_end` (the
+decay makes the final accuracy steady). The thresholds come from training the reference's own
+functions with it, over many initial seeds — what varies between correct submissions is the
+initial draw of their weights (tests/test_suites.py checks that the reference gets full marks):
+
+    hidden 128: 12 000 images, batch 200, lr 0.5 → 0.05 (60 steps):
+                reference 0.8944 with seed 0; over 16 seeds min 0.8887, mean 0.8923.
+                Full marks at ≥ 0.86.
+    hidden 10:  20 000 images, batch 100, lr 0.2 → 0.02 (200 steps; a 10-unit layer needs the
+                smaller, more numerous steps to train reliably):
+                reference 0.8832 with seed 0; over 100 seeds min 0.8092, mean 0.8745.
+                Full marks at ≥ 0.78.
+
+`learns` (≥ 50 %) gives partial credit to a network that trains but falls short.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import reference
+from grader.checks import diagnose
+from grader.checks.expect import expect_dict_of_arrays, expect_pair
+from grader.checks.feedback import Feedback
+
+
+@dataclass(frozen=True)
+class Recipe:
+    images: int            # the first `images` training images, one epoch
+    batch_size: int
+    lr_start: float        # decays linearly to lr_end over the epoch
+    lr_end: float
+    passing: float         # test accuracy for full marks on `accuracy`
+    reference: float       # what the reference reaches with it (seed 0), for the record
+
+
+#: One recipe per hidden size (assignment.hidden); see the module docstring for the measurements.
+RECIPES = {
+    128: Recipe(images=12_000, batch_size=200, lr_start=0.5, lr_end=0.05, passing=0.86,
+                reference=0.8944),
+    10: Recipe(images=20_000, batch_size=100, lr_start=0.2, lr_end=0.02, passing=0.78,
+               reference=0.8832),
+}
+#: Test accuracy for `learns`: far above chance (10 %), far below any network that trains.
+LEARNS = 0.50
+SEED = 0
+#: Seconds the whole training may take; a vectorised submission needs well under one.
+TIME_BUDGET = 20.0
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+#: The functions this check trains; one that lost points in its own exercise (or is missing) is
+#: replaced by the reference's, so that its mistake is charged once, in its own exercise.
+USED = ("init_params", "forward", "backprop", "update")
+
+
+@dataclass
+class Training:
+    """How the training went: the accuracy reached, or the exception that stopped it."""
+
+    accuracy: float | None = None
+    stopped_by: BaseException | None = None
+    recipe: Recipe | None = None
+    used: tuple = USED         # the student's functions that were trained
+    replaced: tuple = ()       # the ones the reference's stood in for
+
+
+class Trainer:
+    """Trains once, on the first check that asks: by then every other exercise has run (the
+    conftest runs this check last), so it is known which functions lost points."""
+
+    def __init__(self, student, assignment, notation, ref, mnist, substitutes):
+        self.student, self.assignment, self.notation, self.ref = student, assignment, notation, ref
+        self.mnist, self.substitutes = mnist, substitutes
+        self.result: Training | None = None
+
+    def training(self, failed_exercises: set) -> Training:
+        if self.result is None:
+            self.result = self.train(failed_exercises)
+        return self.result
+
+    def train(self, failed_exercises: set) -> Training:
+        if self.mnist.error:
+            return Training()
+        recipe = RECIPES.get(self.assignment.hidden)
+        if recipe is None:
+            raise RuntimeError(f"no MNIST recipe for hidden={self.assignment.hidden}: measure "
+                               "the reference and add one to RECIPES")
+        defined = set(self.student.functions)
+        lost = set(failed_exercises) | {name for name in USED if name not in defined}
+        replaced = tuple(name for name in USED if name in lost)
+        used = tuple(name for name in USED if name not in lost)
+        if not used:
+            return Training(stopped_by=Feedback(
+                "No function of yours was left to train.", expected="at least one of "
+                f"{', '.join(USED)} passing its own exercise", got="none",
+                hint=diagnose.nothing_to_train(replaced).text), recipe=recipe, used=used,
+                replaced=replaced)
+        network = Network(self.student, self.ref, self.notation, replaced, *self.substitutes)
+        try:
+            params = None if replaced else train_in_worker(network, self.notation,
+                                                           self.mnist.train, recipe,
+                                                           self.assignment.hidden)
+            if params is None:
+                params = train(network, self.notation, self.mnist.train, recipe,
+                               self.assignment.hidden)
+            X_test, labels_test = self.mnist.test
+            return Training(accuracy=self.ref.accuracy(X_test, labels_test, params),
+                            recipe=recipe, used=used, replaced=replaced)
+        except Exception as error:   # Feedback or a StudentError: re-raised by each check
+            return Training(stopped_by=error, recipe=recipe, used=used, replaced=replaced)
+
+
+@pytest.fixture(scope="module")
+def trainer(student, assignment, notation, ref, mnist, forward_substitutes,
+            backprop_substitutes) -> Trainer:
+    return Trainer(student, assignment, notation, ref, mnist,
+                   (forward_substitutes, backprop_substitutes))
+
+
+def test_learns(trainer, mnist, failed_exercises):
+    """Training makes real progress: test accuracy ≥ 50 %."""
+    expect_accuracy(trainer.training(failed_exercises), mnist, LEARNS)
+
+
+def test_accuracy(trainer, mnist, failed_exercises):
+    """Test accuracy close to the reference's under the same recipe (see RECIPES)."""
+    training = trainer.training(failed_exercises)
+    expect_accuracy(training, mnist, training.recipe.passing if training.recipe else 1.0)
+
+
+def expect_accuracy(training: Training, mnist, threshold: float) -> None:
+    if mnist.error:
+        pytest.skip(f"MNIST is not available, so the accuracy check could not run: {mnist.error}")
+    if training.stopped_by is not None:
+        raise training.stopped_by
+    if training.accuracy < threshold:
+        hint = diagnose.likely_causes(training.used, training.replaced,
+                                      describe(training.recipe))
+        raise Feedback(
+            f"After training, your network's test accuracy is {training.accuracy:.1%}; "
+            f"this check needs {threshold:.0%}.",
+            expected=f"test accuracy ≥ {threshold:.0%}", got=f"{training.accuracy:.2%}",
+            input=describe(training.recipe), hint=hint.text, diagnosis=hint.diagnosis)
+
+
+def describe(recipe: Recipe | None) -> str:
+    if recipe is None:
+        return ""
+    return (f"one epoch over {recipe.images} MNIST training images, batches of "
+            f"{recipe.batch_size}, learning rate {recipe.lr_start} decaying to {recipe.lr_end}, "
+            f"init_params(seed={SEED})")
+
+
+# ---- the training loop, on the trusted side ---------------------------------------------------
+
+class Network:
+    """The four functions training calls: the student's (in the sandbox, forward and backprop
+    with the kit's helpers), or the reference's (trusted, in-process) for those `replaced`."""
+
+    def __init__(self, student, ref, notation, replaced, forward_substitutes,
+                 backprop_substitutes):
+        self.student, self.ref, self.notation, self.replaced = student, ref, notation, replaced
+        self.forward_substitutes, self.backprop_substitutes = (forward_substitutes,
+                                                               backprop_substitutes)
+
+    def init_params(self, hidden: int):
+        sizes = {"n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": SEED}
+        if "init_params" in self.replaced:
+            return self.ref.init_params(**sizes)
+        return self.student.call("init_params", **sizes)
+
+    def forward(self, X, params):
+        if "forward" in self.replaced:
+            return self.ref.forward(X, params)
+        return self.student.call("forward", X, params, substitutes=self.forward_substitutes)
+
+    def backprop(self, X, Y, params, cache):
+        if "backprop" in self.replaced:
+            return self.ref.backprop(X, Y, params, cache)
+        return self.student.call("backprop", X, Y, params, cache,
+                                 substitutes=self.backprop_substitutes)
+
+    def update(self, params, grads, lr):
+        if "update" in self.replaced:
+            return self.ref.update(params, grads, lr)
+        return self.student.call("update", params, grads, lr)
+
+
+def train(network: Network, notation, train_split, recipe: Recipe, hidden: int) -> dict:
+    """Run `recipe` with `network`'s functions; returns the final params, validated. Whatever
+    the student's functions return is validated before the reference's functions use it.
+
+    X: (images, 784) float32 — (784, images) as columns; labels (images,).
+    """
+    shapes = parameter_shapes(notation, hidden)
+    params = expect_params(network.init_params(hidden), shapes,
+                           f"init_params(n_input=784, n_hidden={hidden}, n_output=10)")
+    # The images come in the dtype of the student's parameters: a matrix product of mixed
+    # dtypes (float64 weights, float32 pixels) skips BLAS and is ten times slower.
+    dtype = params["W1"].dtype
+    X_all, labels_all = train_split
+    order = np.random.default_rng(SEED).permutation(recipe.images)  # shuffled once, then sliced
+    # Shuffled with samples as rows, where each sample is one contiguous block (fast to gather).
+    X = notation.from_rows(notation.to_rows(X_all)[order].astype(dtype))
+    Y = notation.from_rows(reference.one_hot(labels_all[order], dtype=dtype))
+    starts = range(0, recipe.images, recipe.batch_size)
+    started = time.perf_counter()
+    for step, start in enumerate(starts):
+        Xb, Yb = (samples(array, notation, start, start + recipe.batch_size) for array in (X, Y))
+        A2, cache = expect_pair(network.forward(Xb, params),
+                                what="forward(X, params), during training", names=("A2", "cache"))
+        cache = expect_dict_of_arrays(cache, what="forward's cache, during training",
+                                      shapes=cache_shapes(notation, Xb, hidden), finite=False)
+        grads = expect_dict_of_arrays(
+            network.backprop(Xb, Yb, params, cache), finite=False,
+            what=f"backprop(X, Y, params, cache) at training step {step + 1}",
+            shapes={"d" + name: shape for name, shape in shapes.items()})
+        lr = recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / max(1, len(starts) - 1)
+        params = expect_params(network.update(params, grads, lr), shapes,
+                               f"update(params, grads, lr) at training step {step + 1}", network)
+        if time.perf_counter() - started > TIME_BUDGET:
+            hint = diagnose.too_slow()
+            raise Feedback(
+                f"Training stopped after {step + 1} of {len(starts)} steps: it took longer than "
+                f"{TIME_BUDGET:.0f} s.", expected=f"{len(starts)} steps within {TIME_BUDGET:.0f} s",
+                got=f"{step + 1} steps", input=describe(recipe), hint=hint.text,
+                diagnosis=hint.diagnosis)
+    return params
+
+
+def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
+                    hidden: int) -> dict | None:
+    """The same training as `train`, all four functions the student's, run inside the sandbox
+    next to them (grader/sandbox/training.py): no round trip per call. The final parameters,
+    validated here like any the student returns; None when the worker says to fall back, or
+    sends anything that does not validate: `train` then runs call by call and explains.
+
+    X: (images, 784) float32 — (784, images) as columns; labels (images,).
+    """
+    X_rows, labels = shuffled(train_split, notation, recipe.images)
+    plan = {"images": recipe.images, "batch_size": recipe.batch_size,
+            "lr_start": recipe.lr_start, "lr_end": recipe.lr_end, "hidden": hidden,
+            "sample_axis": notation.sample_axis, "seed": SEED,
+            "forward_substitutes": network.forward_substitutes,
+            "backprop_substitutes": network.backprop_substitutes}
+    params = network.student.train(plan, X_rows, labels, TIME_BUDGET)
+    if params is None:
+        return None
+    try:
+        return expect_params(params, parameter_shapes(notation, hidden), "training")
+    except Feedback:
+        return None
+
+
+_SHUFFLED: dict = {}
+
+
+def shuffled(train_split, notation, images: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `images` training images as rows, in the recipe's order, and their labels:
+    X (images, 784) float32, labels (images,). The same for every submission of a grading
+    process, so gathered once (37 MB; gathering took 90 ms a submission)."""
+    X_all, labels_all = train_split
+    key = (id(X_all), notation.name, images)
+    if key not in _SHUFFLED:
+        order = np.random.default_rng(SEED).permutation(images)
+        _SHUFFLED.clear()
+        _SHUFFLED[key] = (np.ascontiguousarray(notation.to_rows(X_all)[order]),
+                          np.ascontiguousarray(labels_all[order]))
+    return _SHUFFLED[key]
+
+
+def samples(array: np.ndarray, notation, start: int, stop: int) -> np.ndarray:
+    """Samples start..stop-1 of an array in the notation: rows, or columns."""
+    return array[start:stop] if notation.sample_axis == 0 else array[:, start:stop]
+
+
+def parameter_shapes(notation, hidden: int) -> dict[str, tuple]:
+    rows = {"W1": (784, hidden), "b1": (1, hidden), "W2": (hidden, 10), "b2": (1, 10)}
+    return {name: notation.shape(shape) for name, shape in rows.items()}
+
+
+def cache_shapes(notation, X, hidden: int) -> dict[str, tuple]:
+    m = X.shape[notation.sample_axis]
+    rows = {"Z1": (m, hidden), "A1": (m, hidden), "Z2": (m, 10), "A2": (m, 10)}
+    return {name: notation.shape(shape) for name, shape in rows.items()}
+
+
+def expect_params(value, shapes: dict, what: str, network: Network | None = None) -> dict:
+    """Parameters that are a dict of finite arrays of the right shapes; nan means divergence."""
+    params = expect_dict_of_arrays(value, shapes=shapes, what=what, finite=False)
+    diverged = [name for name in PARAM_NAMES if not np.all(np.isfinite(params[name]))]
+    if diverged:
+        used = [n for n in USED if network is None or n not in network.replaced]
+        hint = diagnose.diverged(used, network.replaced if network else ())
+        raise Feedback(f"{what} returned nan or inf in {', '.join(diverged)}: training diverged.",
+                       expected="finite parameters", got=f"nan/inf in {', '.join(diverged)}",
+                       hint=hint.text, diagnosis=hint.diagnosis)
+    return params
