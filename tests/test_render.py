@@ -247,5 +247,6 @@ def test_cases_are_named_by_their_input_not_by_a_test_id():
                         "-o", "addopts="], plugins=[Collector()])
     assert collected
     for label in collected:
+        assert label.isascii(), label          # pytest would escape anything else, repeatedly
         assert any(word in label for word in ("sample", "batch", "unit", "sizes", "seed", "lr ",
                                               "logit", "float", "zeros", "negative")), label

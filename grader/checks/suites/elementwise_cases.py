@@ -8,5 +8,5 @@ SHAPES = [(1, 10), (3, 7), (5, 128), (64, 33)]
 
 
 def shape_id(shape):
-    """(m, h) → "3 samples × 7 units": the case as a report names it."""
+    """(m, h) → "3 samples by 7 units": the case as a report names it."""
     return labels.samples_by_units(shape)
