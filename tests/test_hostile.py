@@ -332,6 +332,6 @@ def test_a_plain_worker_started_by_root_runs_as_nobody_or_says_it_is_root(tmp_pa
             "    return int(status.split('CapEff:')[1].split()[0], 16)\n")
     with StudentProcess([cell], tmp_path, Limits(), isolation="plain") as student:
         uid = student.call("whoami")
-        assert uid == SANDBOX_USER[0] or (uid == 0 and "the worker runs as root" in
+        assert uid == SANDBOX_USER[0] or (uid == 0 and "the worker runs as uid 0" in
                                           student.isolation), (uid, student.isolation)
         assert student.call("capabilities") == 0     # root or not, it holds no capability

@@ -1,7 +1,7 @@
 """Landlock for the worker: it may read only what it needs and write only its scratch (worker side).
 
 Landlock (Linux 5.13 and later) lets an unprivileged process give up filesystem access for good:
-after `restrict(...)` the worker can open only files beneath the folders it was given (the
+after `enforce(prepare(...))` the worker can open only files beneath the folders it was given (the
 standard library, NumPy, the system's libraries, its scratch folder), whoever owns them and
 whatever their modes. From ABI 4 on it also refuses every TCP bind and connect, and from ABI 6
 on every signal to, and every abstract UNIX socket of, a process outside the sandbox.
@@ -69,12 +69,12 @@ def fs_rights(abi: int) -> int:
     return FS_RIGHTS_BY_ABI[max(level for level in FS_RIGHTS_BY_ABI if level <= abi)]
 
 
-def restrict(readable: list[str], writable: list[str]) -> str:
-    """Confine this process (and anything it could start) to reading `readable` and reading and
-    writing `writable`, each a file or a folder with all beneath it; no TCP, no signals out.
-
-    Needs no_new_privs set first (or CAP_SYS_ADMIN). Returns "on (ABI N)", or why not: the caller
-    reports it, and the grader decides whether grading may go on without it."""
+def prepare(readable: list[str], writable: list[str]) -> int | str:
+    """A ruleset letting this process read `readable` and read and write `writable` (each a file
+    or a folder with all beneath it), no TCP, no signals out: its file descriptor, or why it
+    cannot be had. Prepared before the worker gives up root: each path is opened now, and a
+    folder that only root may cross (a grading process's private temporary folder above the
+    scratch folder) could not be opened by the unprivileged user the worker becomes."""
     abi = abi_version()
     if abi < 1:
         return "unavailable: this kernel has no Landlock (Linux 5.13 or later, with Landlock on)"
@@ -94,12 +94,26 @@ def restrict(readable: list[str], writable: list[str]) -> str:
     except OSError as error:
         os.close(ruleset)
         return f"unavailable: {error.strerror}"
+    return int(ruleset)
+
+
+def enforce(ruleset: int | str) -> str:
+    """Confine this process (and anything it could start) to a `prepare`d ruleset, for good.
+    Needs no_new_privs set first (or CAP_SYS_ADMIN). Returns "on (ABI N)", or why not: the
+    caller reports it, and the grader decides whether grading may go on without it."""
+    if isinstance(ruleset, str):
+        return ruleset
     try:
-        if libc.syscall(RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+        if _libc().syscall(RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
             return f"unavailable: restricting failed ({os.strerror(ctypes.get_errno())})"
     finally:
         os.close(ruleset)
-    return f"on (ABI {abi})"
+    return f"on (ABI {abi_version()})"
+
+
+def restrict(readable: list[str], writable: list[str]) -> str:
+    """prepare, then enforce: for a process that keeps its user."""
+    return enforce(prepare(readable, writable))
 
 
 def _allow(libc, ruleset: int, path: str, rights: int) -> None:

@@ -322,12 +322,14 @@ def main(argv: list[str]) -> None:
         sys.path_importer_cache.pop(folder, None)
     del sys.path[:2]
     refused_limits = confine.apply_limits(config)
+    # Landlock's paths are opened while the worker may still cross every folder above them.
+    ruleset = landlock.prepare(config["readable"], config["writable"])
     confine.enter_scratch(config["cwd"], config["drop_to"])
     # Landlock lets the standard library's folder be read but not listed (it holds
     # site-packages): list it now, for the import system's cache, while that is still allowed.
     importlib.machinery.PathFinder.find_spec("nnkit_worker_fills_import_caches")
     confine.forbid_new_privileges()
-    files = landlock.restrict(config["readable"], config["writable"])
+    files = landlock.enforce(ruleset)
     filter_status = seccomp.install_seccomp(config["block_processes"], config["block_network"])
     make_randomness_repeatable()
     sys.meta_path.append(OnlyStandardLibraryAndNumpy())

@@ -1,12 +1,14 @@
 """Lists and reads the scratch folders of the submissions graded at the same time.
 
-Each worker sees only its own scratch folder, mounted at /scratch. (The interpreter it runs on is
-mounted read-only at its own path, which may be under /tmp, as CI's venv is: that is not a
-submission's folder, so it is left out of the list.)
+Each worker sees only its own scratch folder, mounted at /scratch. (The interpreter and NumPy it
+runs on are mounted read-only at their own paths, which may be under /tmp, as CI's venv is: that
+is not a submission's folder, so it is left out of the list.)
 """
 import glob
 import os
 import sys
+
+import numpy
 
 EXERCISE = "backprop"
 SAYS = "other scratch folders: []"
@@ -16,7 +18,7 @@ PATTERNS = ["/tmp/nnkit-scratch-*", "@TMP@/nnkit-scratch-*", "/tmp/*", "@TMP@/*"
 def is_interpreter(path):
     real = os.path.realpath(path)
     return any(os.path.realpath(prefix) == real or os.path.realpath(prefix).startswith(real + os.sep)
-               for prefix in (sys.prefix, sys.base_prefix, sys.executable))
+               for prefix in (sys.prefix, sys.base_prefix, sys.executable, numpy.__file__))
 
 
 def backprop(X, Y, params, cache):
