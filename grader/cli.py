@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(skip_mnist_note(), style="dim", markup=False, highlight=False)
     graded: dict[int, Graded] = {}
     try:
-        for item in _grade_showing_progress(submissions, args, console):
+        for item in _grade_showing_progress(submissions, args, console, isolation):
             graded[item.index] = item
     except KeyboardInterrupt:
         write_gradebook(args.out)
@@ -200,12 +200,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade_showing_progress(submissions: list[Submission], args: argparse.Namespace,
-                            console: Console) -> Iterator[Graded]:
+                            console: Console, isolation: str) -> Iterator[Graded]:
     """Grade, writing each submission's reports as soon as it is done. One submission: its whole
-    report on the terminal. Several: a line each under a progress bar with an ETA."""
+    report on the terminal. Several: a line each under a progress bar with an ETA. `isolation`:
+    what a worker gets here (the batch's banner), whose level goes into every fingerprint."""
     items = grade_batch(submissions, args.out, args.jobs, force=args.force,
-                        skip_mnist=args.skip_mnist,
-                        isolation=isolation_level(available_isolation()))
+                        skip_mnist=args.skip_mnist, isolation=isolation_level(isolation))
     if len(submissions) == 1:
         with console.status("grading 1 submission…"):
             [item] = list(items)

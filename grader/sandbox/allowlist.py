@@ -109,7 +109,7 @@ def hidden_paths() -> list[str]:
 
 
 def landlock_paths(scratch: str, extra_writable: tuple[str, ...] = ()) -> tuple[list, list]:
-    """(readable, writable) for landlock.restrict: what a worker may read, the kit and every
+    """(readable, writable) for landlock.prepare: what a worker may read, the kit and every
     site-packages left out; and its scratch folder (plus bubblewrap's private /tmp)."""
     rt, hidden = runtime(), hidden_paths()
     readable: list[str] = []

@@ -111,11 +111,6 @@ def enforce(ruleset: int | str) -> str:
     return f"on (ABI {abi_version()})"
 
 
-def restrict(readable: list[str], writable: list[str]) -> str:
-    """prepare, then enforce: for a process that keeps its user."""
-    return enforce(prepare(readable, writable))
-
-
 def _allow(libc, ruleset: int, path: str, rights: int) -> None:
     """Add `rights` beneath `path` (a file gets only the rights a file can have); a path that
     does not exist is skipped: what is not there needs no rule."""
