@@ -20,10 +20,12 @@ import numpy as np
 
 from grader.checks import diagnose as mistakes
 from grader.checks.diagnose import Hint
-from grader.checks.feedback import Feedback, describe, show
+from grader.checks.feedback import Feedback, ShownInputs, describe, show
 from grader.checks.gradient_check import Comparison
 
 Diagnosis = Callable[[Any], "Hint | None"]
+#: The input a check was run on: text, or inputs printed only if the check fails.
+InputText = str | ShownInputs
 
 #: "float": a floating dtype; "number": any real numeric or boolean dtype (e.g. a 0/1 mask).
 KINDS = {"float": "fc", "number": "biuf"}
@@ -46,7 +48,7 @@ def _hint(diagnose: Diagnosis | None, got) -> Hint | None:
     return diagnose(got) if diagnose is not None else None
 
 
-def fail(summary: str, *, expected: str = "", got: str = "", input: str = "",
+def fail(summary: str, *, expected: str = "", got: str = "", input: InputText = "",
          hint: Hint | str | None = None) -> Feedback:
     """The Feedback for a failed check; a Hint's text becomes the hint, its id the diagnosis."""
     hint = hint if isinstance(hint, Hint) else Hint(hint or "")
@@ -55,13 +57,14 @@ def fail(summary: str, *, expected: str = "", got: str = "", input: str = "",
 
 
 def expect_that(condition: bool, summary: str, *, expected: str = "", got: str = "",
-                input: str = "", hint: Hint | str | None = None) -> None:
+                input: InputText = "", hint: Hint | str | None = None) -> None:
     """A check with no array structure of its own (e.g. "two calls with one seed agree")."""
     if not condition:
         raise fail(summary, expected=expected, got=got, input=input, hint=hint)
 
 
-def expect_array(value, *, shape: tuple, what: str, dims: tuple | None = None, input: str = "",
+def expect_array(value, *, shape: tuple, what: str, dims: tuple | None = None,
+                 input: InputText = "",
                  kind: str = "float", finite: bool = True,
                  diagnose: Diagnosis | None = None) -> np.ndarray:
     """value must be a NumPy array of `shape` (dims: its symbols), of `kind`, finite if asked."""
@@ -96,7 +99,7 @@ def expect_array(value, *, shape: tuple, what: str, dims: tuple | None = None, i
     return value
 
 
-def expect_close(got, expected: np.ndarray, *, what: str, input: str = "",
+def expect_close(got, expected: np.ndarray, *, what: str, input: InputText = "",
                  dims: tuple | None = None, diagnose: Diagnosis | None = None,
                  rtol: float = 1e-5, atol: float = 1e-8, kind: str = "float") -> np.ndarray:
     """got must be an array shaped like `expected` whose values match it within rtol/atol."""
@@ -115,7 +118,7 @@ def expect_close(got, expected: np.ndarray, *, what: str, input: str = "",
     return got
 
 
-def expect_float(value, *, what: str, input: str = "", finite: bool = True,
+def expect_float(value, *, what: str, input: InputText = "", finite: bool = True,
                  diagnose: Diagnosis | None = None) -> float:
     """value must be one real number: a Python or NumPy scalar, or an array holding one value."""
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
@@ -136,7 +139,7 @@ def expect_float(value, *, what: str, input: str = "", finite: bool = True,
     return value
 
 
-def expect_close_float(got, expected: float, *, what: str, input: str = "",
+def expect_close_float(got, expected: float, *, what: str, input: InputText = "",
                        diagnose: Diagnosis | None = None, rtol: float = 1e-5,
                        atol: float = 1e-8) -> float:
     """got must be one finite number within rtol/atol of `expected`."""
@@ -149,7 +152,7 @@ def expect_close_float(got, expected: float, *, what: str, input: str = "",
 
 
 def expect_dict_of_arrays(value, *, shapes: dict[str, tuple], what: str,
-                          dims: dict[str, tuple] | None = None, input: str = "",
+                          dims: dict[str, tuple] | None = None, input: InputText = "",
                           finite: bool = True, diagnose: dict[str, Diagnosis] | None = None,
                           diagnose_missing: Callable[[list[str]], Hint | None] | None = None
                           ) -> dict[str, np.ndarray]:
@@ -179,7 +182,7 @@ def expect_dict_of_arrays(value, *, shapes: dict[str, tuple], what: str,
     return value
 
 
-def expect_pair(value, *, what: str, names: tuple[str, str], input: str = "",
+def expect_pair(value, *, what: str, names: tuple[str, str], input: InputText = "",
                 diagnose: Diagnosis | None = None) -> tuple:
     """value must be a tuple (or list) of two items, e.g. forward's (A2, cache)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
@@ -192,7 +195,7 @@ def expect_pair(value, *, what: str, names: tuple[str, str], input: str = "",
 
 
 def expect_not_mutated(outcome, *, function: str, arg_names: tuple[str, ...] = (),
-                       input: str = "") -> None:
+                       input: InputText = "") -> None:
     """outcome: the sandbox's `call_detailed` result; `.mutated` lists the changed arguments as
     paths like "args[1]['W1']", shown with the argument's name: "params['W1']"."""
     paths = [_named_path(path, arg_names) for path in outcome.mutated or []]
@@ -210,7 +213,7 @@ def _named_path(path: str, arg_names: tuple[str, ...]) -> str:
     return path
 
 
-def expect_gradient(comparison: Comparison, *, what: str, tolerance: float, input: str = "",
+def expect_gradient(comparison: Comparison, *, what: str, tolerance: float, input: InputText = "",
                     source: str = "", hint: Hint | str | None = None) -> None:
     """The analytic gradient agrees with the numeric one: max relative error ≤ tolerance.
 

@@ -33,7 +33,7 @@ class Feedback(AssertionError):
         self.summary = summary
         self.expected = expected
         self.got = got
-        self.input = input
+        self.input = str(input)      # a ShownInputs is printed here, once a check failed
         self.hint = hint
         self.diagnosis = diagnosis
 
@@ -71,9 +71,27 @@ def show_brief(value) -> str:
     return describe(value)
 
 
-def show_inputs(**inputs) -> str:
-    """Named inputs, one per line: `Z = [[...]]`."""
-    return "\n".join(f"{name} = {show(value)}" for name, value in inputs.items())
+class ShownInputs:
+    """Named inputs, one per line (`Z = [[...]]`), printed only when a check fails and its
+    Feedback needs them (`str()`): printing arrays costs more than most checks (0.1 s of a
+    submission's grading went to inputs nobody read). The arrays are the trusted side's own;
+    the suites never change them after a call, so the text is the one printing them at once
+    would give."""
+
+    def __init__(self, inputs: dict):
+        self._inputs = inputs
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(f"{name} = {show(value)}"
+                                   for name, value in self._inputs.items())
+        return self._text
+
+
+def show_inputs(**inputs) -> ShownInputs:
+    """Named inputs, one per line: `Z = [[...]]`, printed when str() is taken."""
+    return ShownInputs(inputs)
 
 
 def describe(value) -> str:
