@@ -230,7 +230,7 @@ def test_a_bug_in_the_grader_still_gives_a_report(monkeypatch, capsys):
     from grader.checks import scoring
     from grader.intake.submission import read_submission
 
-    def broken_grade(submission):
+    def broken_grade(submission, **options):
         raise KeyError("/work/main/grader/checks/suites/secret.py")
     monkeypatch.setattr(scoring, "grade", broken_grade)
     result = batch.grade_safely(read_submission(BROKEN / "mnist_mlp.ipynb"))

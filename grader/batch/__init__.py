@@ -154,7 +154,10 @@ def _run_pool(batch: list[tuple[int, tuple[Submission, str]]], jobs: int):
     orphans = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(batch)), mp_context=_context(),
                              initializer=follow_batch, initargs=(os.getpid(),)) as pool:
-        futures = {pool.submit(grade_safely, *work): (index, work) for index, work in batch}
+        # A process that will get another submission starts its worker while grading this one
+        # (grader.sandbox.spare); only the last `jobs` submissions are surely the last ones.
+        futures = {pool.submit(grade_safely, *work, position < len(batch) - jobs): (index, work)
+                   for position, (index, work) in enumerate(batch)}
         for future in as_completed(futures):
             index, work = futures[future]
             try:
@@ -233,12 +236,14 @@ def _is_running(pid: int) -> bool:
             return True
 
 
-def grade_safely(submission: Submission, key: str = "") -> SubmissionResult:
+def grade_safely(submission: Submission, key: str = "", start_next: bool = False
+                 ) -> SubmissionResult:
     """Runs in a grading process: grade, and turn a bug of the grader into a report too (one
-    without the fingerprint `key`: a rerun tries again)."""
+    without the fingerprint `key`: a rerun tries again). start_next: another submission will
+    probably follow in this process (scoring.grade)."""
     from grader.checks import scoring
     try:
-        return replace(scoring.grade(submission), fingerprint=key)
+        return replace(scoring.grade(submission, start_next=start_next), fingerprint=key)
     except Exception as error:  # a bug in nnkit: the instructor sees the traceback, the student a note
         traceback.print_exc(file=sys.stderr)
         return crash_result(submission, f"the grader failed ({type(error).__name__})")

@@ -28,6 +28,7 @@ import contextlib
 import functools
 import io
 import os
+import shutil
 import tempfile
 import time
 from importlib import metadata
@@ -43,6 +44,7 @@ from grader.checks.plugin import CaseOutcome, GradingSession, MnistData
 from grader.results import NOT_GRADED, CaseResult, CheckResult, ExerciseResult, LoadError, \
     SubmissionResult
 from grader.sandbox import Limits, StudentError, StudentProcess
+from grader.sandbox.spare import SpareWorker
 from grader.intake.submission import Submission
 
 SUITES_DIR = Path(__file__).with_name("suites")
@@ -65,8 +67,11 @@ NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your
                       "the maximum")
 
 
-def grade(submission: Submission, *, limits: Limits | None = None) -> SubmissionResult:
-    """Grade one submission; whatever the student's code does, a result comes back."""
+def grade(submission: Submission, *, limits: Limits | None = None,
+          start_next: bool = False) -> SubmissionResult:
+    """Grade one submission; whatever the student's code does, a result comes back.
+    start_next: another submission follows in this process, so its worker starts up meanwhile
+    (see student_process)."""
     started = time.perf_counter()
     warnings = list(submission.warnings)
     if submission.problem or submission.assignment is None:
@@ -76,17 +81,17 @@ def grade(submission: Submission, *, limits: Limits | None = None) -> Submission
     except UnreadableNotebook as error:
         return ungraded(submission, [*warnings, str(error)])
     try:
-        return _grade_extraction(submission, extraction, limits or Limits(), started)
+        return _grade_extraction(submission, extraction, limits or Limits(), started,
+                                 start_next)
     except StudentError as error:  # the worker could not even load the submission
         return ungraded(submission, [*warnings, *extraction.problems, error.message],
                         status="error", skipped=extraction.skipped)
 
 
 def _grade_extraction(submission: Submission, extraction: Extraction, limits: Limits,
-                      started: float) -> SubmissionResult:
+                      started: float, start_next: bool = False) -> SubmissionResult:
     rubric = load_rubric()
-    with tempfile.TemporaryDirectory(prefix="nnkit-scratch-") as scratch, \
-            StudentProcess(numbered_cells(extraction), Path(scratch), limits) as student:
+    with student_process(numbered_cells(extraction), limits, start_next) as student:
         load_errors = [LoadError(position - 1, message) for position, message in student.load_errors]
         missing = missing_functions(set(student.functions), extraction, load_errors)
         not_graded = not_graded_exercises(submission)
@@ -106,6 +111,34 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
             isolation=student.isolation,
             output=shortened(student.output), seconds=round(time.perf_counter() - started, 3),
             kit_version=kit_version())
+
+
+#: The worker started ahead for this process's next submission (grader.sandbox.spare).
+_spare: SpareWorker | None = None
+
+
+@contextlib.contextmanager
+def student_process(cells: list[str], limits: Limits, start_next: bool):
+    """A StudentProcess with `cells` loaded, in a scratch folder of its own, removed afterwards.
+    Its worker is the spare started while the previous submission was graded, when there is one
+    that fits; with start_next, the next submission's spare starts now."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None and not spare.fits(limits):
+        spare.discard()
+        spare = None
+    if start_next:
+        try:
+            _spare = SpareWorker.start(limits)
+        except (OSError, RuntimeError, ValueError):
+            _spare = None    # this submission's own start reports whatever is wrong
+    scratch = spare.scratch_dir if spare else Path(tempfile.mkdtemp(prefix="nnkit-scratch-"))
+    try:
+        with StudentProcess(cells, scratch, limits,
+                            started=spare.connection if spare else None) as student:
+            yield student
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def shortened(output: str) -> str:

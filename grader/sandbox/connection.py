@@ -74,8 +74,10 @@ class CapturedOutput:
 class Connection:
     """One live worker process, its three pipes, and exchanges with a deadline."""
 
-    def __init__(self, make_launch, limits: Limits, output: CapturedOutput):
-        """Start a worker; `make_launch(fd_in, fd_out)` builds its command. Waits for its hello."""
+    def __init__(self, make_launch, limits: Limits, output: CapturedOutput, wait: bool = True):
+        """Start a worker; `make_launch(fd_in, fd_out)` builds its command. Waits for its hello,
+        unless `wait` is False: `ready()` then waits, which lets the worker start up (import
+        NumPy, confine itself) while the grader does other work."""
         request_read, self.request_fd = os.pipe()     # not inheritable; pass_fds hands two over
         self.reply_fd, reply_write = os.pipe()
         try:
@@ -94,6 +96,9 @@ class Connection:
         self.bubblewrap = launch.bubblewrap
         self.output_fd = self.proc.stdout.fileno()
         self.limits, self.output, self.call_output = limits, CapturedOutput(8192), None
+        self.worker_pid = self.proc.pid      # until the hello: bubblewrap's own process
+        self.killed_by_grader = False
+        self.cpu_at_end: float | None = None
         # bubblewrap's child is the init of the worker's PID namespace: once it is gone, so is
         # every process the student could have started. Filled in once the worker said hello.
         self.namespace_init: list[int] = []
@@ -106,6 +111,16 @@ class Connection:
             except (OSError, AttributeError):
                 pass   # a smaller pipe only costs speed
         self.output_open = True
+        self._student_output = output
+        self.hello: dict | None = None
+        if wait:
+            self.ready()
+
+    def ready(self, output: CapturedOutput | None = None) -> Connection:
+        """Wait for the worker's hello (once); what it prints from then on goes to `output`, or
+        to the one given when it was started. RuntimeError if it did not start."""
+        if self.hello is not None:
+            return self
         try:
             self.hello, _ = self.exchange([], time.monotonic() + STARTUP_SECONDS)
             if self.hello["kind"] != "hello":
@@ -115,12 +130,11 @@ class Connection:
             said = self.output.text().strip()[-2000:] or "nothing"
             raise RuntimeError(f"the sandbox worker did not start ({type(error).__name__}, exit "
                                f"status {status}); it said: {said}") from None
-        self.output = output   # from here on, what it prints is the student's
+        self.output = output or self._student_output   # from here on, the student's
         if self.bubblewrap:
             self.namespace_init += _children(self.proc.pid)
         self.worker_pid = _deepest_child(self.proc.pid) if self.bubblewrap else self.proc.pid
-        self.killed_by_grader = False
-        self.cpu_at_end: float | None = None
+        return self
 
     def cpu_seconds(self) -> float | None:
         """CPU time the worker has used so far (its threads, and its children when it may have
@@ -146,12 +160,16 @@ class Connection:
         return self._stop.alive
 
     def exchange(self, buffers: list, deadline: float, on_progress=None,
-                 cpu_limit: float | None = None, cpu_start: float | None = None):
+                 cpu_limit: float | None = None, cpu_start: float | None = None,
+                 restart=None):
         """Send one frame and return the reply's (header, arrays).
 
         Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut once
         the worker has used `cpu_limit` seconds of CPU on it, or at the wall-clock `deadline` (a
-        backstop for a worker that waits instead of computing); WorkerGone when the worker closes
+        backstop for a worker that waits instead of computing); with `restart`, a progress frame
+        starts the clock again: restart(CPU time now) gives the new (cpu_limit, deadline), for
+        a request of several calls that each have limits of their own (StudentProcess.losses).
+        WorkerGone when the worker closes
         the channel, channel.MalformedFrame on garbage. On a busy machine a worker waits for a
         core without using CPU time, so load alone never runs a call out of time.
         """
@@ -195,8 +213,13 @@ class Connection:
                     if pending:
                         raise channel.MalformedFrame("the worker replied before it had the "
                                                      "whole request")
-                    if frame[0]["kind"] == "loading" and on_progress:
+                    if frame[0]["kind"] in ("loading", "called") and on_progress:
                         on_progress(frame[0])
+                        if restart is not None:
+                            cpu_start = self.cpu_seconds()
+                            cpu_limit, deadline = restart(cpu_start)
+                            if cpu_limit <= 0:
+                                raise WorkerTimedOut(cpu=True)
                         continue
                     self._drain_output(poller)
                     return frame

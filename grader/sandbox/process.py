@@ -47,9 +47,11 @@ class StudentProcess:
     """One submission loaded in a sandbox worker; see the package docstring for the API."""
 
     def __init__(self, cells: list[str], scratch_dir: Path, limits: Limits = Limits(), *,
-                 isolation: str | None = None):
+                 isolation: str | None = None, started: Connection | None = None):
         """Start the worker and load `cells`. isolation: "auto" (the default, or $NNKIT_SANDBOX),
-        "bubblewrap" (an error unless it works here) or "plain" (limits only)."""
+        "bubblewrap" (an error unless it works here) or "plain" (limits only). started: a worker
+        already starting for `scratch_dir` with these limits and isolation (a SpareWorker's),
+        used as the first one instead of starting another."""
         self.cells = [str(cell) for cell in cells]
         self.scratch_dir = Path(scratch_dir).resolve()
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
@@ -66,6 +68,7 @@ class StudentProcess:
         self._load_failure: StudentError | None = None
         self._left_out: list[tuple[int, str]] = []    # cells whose loading stopped the worker
         self._closed = False
+        self._started = started
         self._worker = self._start()
 
     @property
@@ -83,6 +86,9 @@ class StudentProcess:
         """Kill the worker's process group and reap it, then empty the scratch folder (however
         deep or locked the student left it); the StudentProcess cannot be used again."""
         self._closed = True
+        if self._started is not None:       # the worker started ahead failed before its hello
+            self._started.stop()
+            self._started = None
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
@@ -121,6 +127,53 @@ class StudentProcess:
             if reply["kind"] != "returned":
                 return None
             return channel.from_tree(reply.get("value"), arrays)
+        except (StudentError, WorkerTimedOut, WorkerGone, channel.WireError):
+            if self._worker is not None:
+                self._worker.stop()
+            return None
+
+    def losses(self, X, Y, params_list: list, *, substitutes: dict | None = None
+               ) -> LossSteps | None:
+        """cross_entropy(forward(X, params)[0], Y) for each of `params_list` in one exchange,
+        the calls made as `call` makes them (forward with `substitutes`), in the same order, each
+        with its own Limits.call_seconds (the worker says when each call ends). The worker stops
+        where separate calls would: at a call that did not return, at an A2 that is not a
+        float64 array, at a loss that is not one finite number. Nothing is checked here but
+        the channel: the caller checks each step in order, as it would each call's value.
+
+        None when the batch did not come back whole (a timeout, a crash, garbage): the caller
+        then makes the calls one by one, so that what happens is exactly what they do."""
+        unknown = set((substitutes or {}).values()) - set(channel.KNOWN_GOOD_HELPERS)
+        if unknown:
+            raise ValueError(f"unknown substitutes {sorted(unknown)}")
+        arrays: list = []
+        calls = [[channel.to_tree(X, arrays, "X"), channel.to_tree(params, arrays, "params"),
+                  channel.to_tree(Y, arrays, "Y")] for params in params_list]
+        request = channel.pack({
+            "kind": "losses", "calls": calls, "substitutes": dict(substitutes or {}),
+            "known_good": known_good_source() if substitutes else ""}, arrays)
+        if self._over():
+            return None
+        worker = self._ready_worker()
+        calls_ended = [0]
+
+        def call_ended(header) -> bool:
+            if header.get("kind") != "called":
+                raise channel.MalformedFrame("a frame that does not belong in a losses reply")
+            calls_ended[0] += 1
+            return True                  # the next call has a time limit of its own
+        try:
+            reply, arrays = self._exchange(worker, request, self.limits.call_seconds,
+                                           call_ended, restart_on_progress=True)
+            steps = _loss_steps(reply, arrays, len(params_list))
+            if reply["kind"] == "returned":
+                return LossSteps(steps, None, "")
+            failed = "cross_entropy" if calls_ended[0] % 2 else "forward"
+            try:
+                self._interpret(failed, worker, dict(reply, value=None), [])
+            except StudentError as error:
+                return LossSteps(steps, error, failed)
+            raise channel.MalformedFrame("a losses reply that stopped without saying why")
         except (StudentError, WorkerTimedOut, WorkerGone, channel.WireError):
             if self._worker is not None:
                 self._worker.stop()
@@ -216,7 +269,7 @@ class StudentProcess:
         MAX_CELLS_LEFT_OUT of them: like a syntax error, such a cell costs only what it defines.
         """
         while True:
-            worker = Connection(self._launch, self.limits, self._output)
+            worker = self._connect()
             self.isolation = describe_isolation(self._bubblewrap, self._why_plain,
                                                 worker.hello)
             try:
@@ -230,6 +283,13 @@ class StudentProcess:
                 self.load_errors = sorted(self._left_out + errors)
                 self.functions, self._loaded = functions, True
             return worker
+
+    def _connect(self) -> Connection:
+        """A new worker that said hello: the one started ahead, the first time, if there is one."""
+        started, self._started = self._started, None
+        if started is not None:
+            return started.ready(self._output)
+        return Connection(self._launch, self.limits, self._output)
 
     def _load(self, worker: Connection) -> tuple[list[tuple[int, str]], list[str]]:
         """Load the cells in `worker`: (load errors, functions); _LoadStopped if it stopped."""
@@ -279,7 +339,8 @@ class StudentProcess:
     def _launch(self, fd_in: int, fd_out: int) -> Launch:
         return build_launch(self.limits, self.scratch_dir, fd_in, fd_out, self._bubblewrap)
 
-    def _exchange(self, worker: Connection, request: list, seconds: float, on_progress=None):
+    def _exchange(self, worker: Connection, request: list, seconds: float, on_progress=None,
+                  restart_on_progress: bool = False):
         """One exchange within `seconds` of CPU time and what is left of the submission's total,
         each with its wall-clock backstop (Limits.wall_seconds).
 
@@ -292,8 +353,17 @@ class StudentProcess:
         wall_remaining = limits.wall_seconds(limits.total_seconds) - self._wall_used
         started, cpu_before = time.monotonic(), worker.cpu_seconds()
         deadline = started + min(limits.wall_seconds(cpu_limit), wall_remaining)
+        restart = None
+        if restart_on_progress:         # each progress frame starts a call with its own limits
+            def restart(cpu_now: float | None):
+                used = 0.0 if None in (cpu_now, cpu_before) else cpu_now - cpu_before
+                wall_used = time.monotonic() - started
+                return (min(seconds, remaining - used),
+                        time.monotonic() + min(limits.wall_seconds(seconds),
+                                               wall_remaining - wall_used))
         try:
-            return worker.exchange(request, deadline, on_progress, cpu_limit, cpu_before)
+            return worker.exchange(request, deadline, on_progress, cpu_limit, cpu_before,
+                                   restart)
         except WorkerGone:
             raise
         except WorkerTimedOut as timed_out:
@@ -324,6 +394,28 @@ class StudentProcess:
         return StudentTimeout(
             f"the submission used up its total time of {self.limits.wall_seconds(total):g} s "
             "while mostly waiting, not computing; the remaining checks were not run.")
+
+
+@dataclass(frozen=True)
+class LossSteps:
+    """What a `losses` batch gave: for each params in order, until it stopped, forward's value
+    and the loss ({"forward": value, "loss": value}, "loss" absent when cross_entropy was not
+    called); `error` is the StudentError of the call that stopped it (`failed`: "forward" or
+    "cross_entropy"), None when every params has its loss."""
+
+    steps: list
+    error: StudentError | None
+    failed: str
+
+
+def _loss_steps(reply: dict, arrays: list, expected: int) -> list[dict]:
+    """The steps of a losses reply, their form checked (not their values: the caller's)."""
+    steps = channel.from_tree(reply.get("value"), arrays)
+    if type(steps) is not list or len(steps) > expected or not all(
+            type(step) is dict and "forward" in step and set(step) <= {"forward", "loss"}
+            for step in steps):
+        raise channel.MalformedFrame("a losses reply of the wrong shape")
+    return steps
 
 
 class _LoadStopped(Exception):
@@ -385,6 +477,9 @@ def available_isolation(mode: str | None = None) -> str:
     """The isolation a worker gets here, now: the `isolation` of a worker started with nothing to
     load (mode as for StudentProcess). A batch says it at its top, refuses to grade without it
     when asked (--require-isolation), and keeps its level in every fingerprint."""
+    bubblewrap, why_plain = choose_isolation(mode or os.environ.get(ISOLATION_ENV) or "auto")
+    if bubblewrap and _PROBED_HELLO:    # bubblewrap_problem's worker already said it
+        return describe_isolation(True, "", _PROBED_HELLO[0])
     with tempfile.TemporaryDirectory(prefix="nnkit-probe-") as scratch, \
             StudentProcess([], Path(scratch), isolation=mode) as student:
         return student.isolation
@@ -425,6 +520,10 @@ def choose_isolation(mode: str) -> tuple[bool, str]:
     return False, problem
 
 
+#: What the worker bubblewrap_problem started said (its hello), for available_isolation.
+_PROBED_HELLO: list[dict] = []
+
+
 @functools.cache
 def bubblewrap_problem() -> str | None:
     """Why bubblewrap cannot run a worker here (None when it can); probed once per process."""
@@ -434,8 +533,10 @@ def bubblewrap_problem() -> str | None:
         return "bubblewrap (bwrap) is not installed"
     scratch = Path(tempfile.mkdtemp(prefix="nnkit-probe-"))
     try:
-        Connection(lambda fd_in, fd_out: build_launch(Limits(), scratch, fd_in, fd_out, True),
-                Limits(), CapturedOutput(0)).stop()
+        probe = Connection(lambda fd_in, fd_out: build_launch(Limits(), scratch, fd_in, fd_out,
+                                                              True), Limits(), CapturedOutput(0))
+        _PROBED_HELLO.append(probe.hello)
+        probe.stop()
         return None
     except (RuntimeError, OSError) as error:
         return "bubblewrap does not work here: " + " ".join(str(error).split())[:300]

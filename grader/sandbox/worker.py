@@ -145,6 +145,8 @@ class Worker:
                 self.call(request, arrays)
             elif request["kind"] == "train":
                 self.train(request, arrays)
+            elif request["kind"] == "losses":
+                self.losses(request, arrays)
 
     def load(self, cells: list[str]) -> None:
         errors = []
@@ -206,6 +208,54 @@ class Worker:
             return self.send({"kind": "fall back", "why": one_line(error)})
         self.send({"kind": "returned", "mutated": []}, params, True)
 
+    def losses(self, request: dict, arrays: list) -> None:
+        """cross_entropy(forward(X, params)[0], Y) for each of several params, as the grader's
+        separate calls would run them, in the same order (forward, then cross_entropy, then the
+        next forward), each on arguments of its own, the generators seeded before each call and
+        forward's substitutes in place for it. A "called" frame follows each call, so that each
+        gets its own time limit. The reply holds, per params, forward's whole value and the
+        loss; it stops where the grader's calls would have: at a call that did not return, or
+        at an A2 that is not a float64 array (cross_entropy is then not called). The grader
+        checks every value itself, in order (StudentProcess.losses)."""
+        source = request.get("known_good", "")
+        forward, cross_entropy = (self.module.__dict__.get(name)
+                                  for name in ("forward", "cross_entropy"))
+        calls = channel.from_tree(request["calls"], arrays)
+        steps = []
+
+        def run(function, name, args, substitutes):
+            if not callable(function):
+                raise _Stopped({"kind": "missing", "name": name, "detail": "it is not defined"})
+            saved = self.substitute(substitutes, source)
+            seed_generators()
+            try:
+                value = function(*args)
+            except SystemExit as error:
+                raise _Stopped({"kind": "exited", "code": str(error.code)[:200]}) from None
+            except BaseException as error:  # noqa: B036 — reported like a call's
+                raise _Stopped(describe_exception(error)) from None
+            finally:
+                self.restore(saved)
+            unsupported = not_plain_data(value)
+            if unsupported:
+                raise _Stopped({"kind": "unsupported", "message": unsupported})
+            self.send({"kind": "called"})
+            return value
+        try:
+            for X, params, Y in calls:
+                step = {"forward": run(forward, "forward", (X, params), request["substitutes"])}
+                steps.append(step)
+                A2 = first_item(step["forward"])
+                if type(A2) is not np.ndarray or A2.dtype != np.float64:
+                    break                   # the grader's forward check stops here too
+                step["loss"] = run(cross_entropy, "cross_entropy",
+                                   (channel.as_received(A2), Y), {})
+                if not is_one_number(step["loss"]):
+                    break                   # the grader's check of the loss stops here too
+        except _Stopped as stopped:
+            return self.send(stopped.reply, steps, True)
+        self.send({"kind": "returned", "mutated": []}, steps, True)
+
     def substitute(self, substitutes: dict, known_good_source: str) -> dict:
         namespace, missing = self.module.__dict__, object()
         saved = {name: namespace.get(name, missing) for name in substitutes}
@@ -220,6 +270,57 @@ class Worker:
                 self.module.__dict__.pop(name, None)
             else:
                 self.module.__dict__[name] = value
+
+
+class _Stopped(Exception):
+    """A call of a `losses` request did not return; `.reply` says how, as `call` would."""
+
+    def __init__(self, reply: dict):
+        super().__init__(reply["kind"])
+        self.reply = reply
+
+
+def first_item(value):
+    """forward's value[0] as the grader takes it from what it decodes: the first item of a
+    tuple or list, the first row of an array; None where that fails or is not an array (the
+    grader then stops without calling cross_entropy)."""
+    if isinstance(value, (tuple, list)) and len(value) > 0:
+        item = value[0]
+    elif isinstance(value, np.ndarray) and value.ndim > 0 and len(value) > 0:
+        item = channel.as_received(value)[0]
+    else:
+        return None
+    return np.asarray(item) if isinstance(item, np.ndarray) else None
+
+
+def is_one_number(value) -> bool:
+    """Whether the grader takes `value`, as it decodes it, for one finite real number (see
+    grader.checks.expect.expect_float)."""
+    if isinstance(value, np.ndarray):
+        if value.size != 1 or value.dtype.kind not in "iuf":
+            return False
+        value = value.reshape(()).item()
+    elif isinstance(value, np.generic):
+        if value.dtype.kind not in "iuf":
+            return False
+        value = value.item()
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return bool(np.isfinite(float(value)))
+    except (OverflowError, ValueError):
+        return False
+
+
+def not_plain_data(value) -> str:
+    """Why `value` cannot be sent back ("" when it can), as `Worker.send` would say it."""
+    try:
+        channel.to_tree(value, [], "the result")
+        return ""
+    except channel.NotPlainData as error:
+        return str(error)
+    except Exception as error:  # a container of the student's own broke while being read
+        return f"the result could not be read: {one_line(error)}"
 
 
 def one_line(error: BaseException) -> str:

@@ -35,8 +35,8 @@ TOLERANCE = 1e-4
 #: Below this, |a| + |n| counts as zero-sized: the float64 noise of the numeric side (≈1e-10)
 #: must not fail a zero gradient (a dead ReLU unit).
 FLOOR = 1e-5
-#: Coordinates sampled per parameter. Each costs 4 sandbox calls with your loss, 2 in-process
-#: evaluations with the reference's (where small parameters are checked in full).
+#: Coordinates sampled per parameter. Each costs 2 evaluations of the loss: with yours, 4 calls
+#: (forward and cross_entropy), made with the others in one exchange (StudentLoss.each).
 OWN_LOSS_SAMPLES = 4
 REFERENCE_LOSS_SAMPLES = 30
 #: Pre-activations closer to 0 than this would put the ReLU's kink inside a finite difference.
@@ -168,23 +168,58 @@ class StudentLoss:
         self.substitutes = forward_substitutes
 
     def forward(self, params) -> np.ndarray:
+        return self.checked_A2(lambda: self.student.call("forward", self.case.X, params,
+                                                         substitutes=self.substitutes))
+
+    def cross_entropy(self, A2) -> float:
+        return self.checked_loss(lambda: self.student.call("cross_entropy", A2, self.case.Y))
+
+    @staticmethod
+    def checked_A2(forward_value) -> np.ndarray:
+        """A2 = forward_value()[0], a float64 array, or OwnLossUnusable."""
         try:
-            A2 = self.student.call("forward", self.case.X, params, substitutes=self.substitutes)[0]
+            A2 = forward_value()[0]
         except Exception as error:   # any failure: the student's loss is unusable, not wrong
             raise OwnLossUnusable(f"your forward failed ({type(error).__name__})") from None
         if not isinstance(A2, np.ndarray) or A2.dtype != np.float64:
             raise OwnLossUnusable("your forward does not return a float64 A2 for float64 inputs")
         return A2
 
-    def cross_entropy(self, A2) -> float:
+    @staticmethod
+    def checked_loss(loss_value) -> float:
+        """loss_value() as one finite number, or OwnLossUnusable."""
         try:
-            return expect_float(self.student.call("cross_entropy", A2, self.case.Y),
-                                what="cross_entropy")
+            return expect_float(loss_value(), what="cross_entropy")
         except Exception as error:   # Feedback included: an unusable value
             raise OwnLossUnusable(f"your cross_entropy failed ({type(error).__name__})") from None
 
     def __call__(self, params) -> float:
         return self.cross_entropy(self.forward(params))
+
+    def each(self, params_list: list) -> list[float]:
+        """[self(params) for params in params_list], with the same checks in the same order,
+        but the student's calls made in one exchange with the sandbox (StudentProcess.losses):
+        64 round trips a case become 4. Whatever the batch returns is checked here step by
+        step; where it did not come back whole, or stopped where no check fails, the calls are
+        made one by one instead."""
+        batch = self.student.losses(self.case.X, self.case.Y, params_list,
+                                    substitutes=self.substitutes)
+        if batch is None:
+            return [self(params) for params in params_list]
+        losses = []
+        for step in batch.steps:
+            self.checked_A2(lambda: step["forward"])
+            if "loss" not in step:
+                break
+            losses.append(self.checked_loss(lambda: step["loss"]))
+        complete = len(losses) == len(batch.steps)
+        if complete and len(losses) == len(params_list):
+            return losses
+        if batch.error is not None and (
+                (batch.failed == "forward" and complete) or
+                (batch.failed == "cross_entropy" and len(losses) == len(batch.steps) - 1)):
+            raise OwnLossUnusable(f"your {batch.failed} failed ({type(batch.error).__name__})")
+        return [self(params) for params in params_list]    # the batch stopped for no reason
 
     def disagreement(self) -> str | None:
         """Why the student's loss cannot be used on this case, or None if it agrees."""
@@ -208,8 +243,12 @@ def check_gradients(student, notation, ref, case, rng, loss, n_samples, substitu
     for name in PARAM_NAMES:
         def loss_of(value, name=name):
             return loss(dict(case.params, **{name: value}))
+
+        def loss_of_each(values, name=name):
+            return loss.each([dict(case.params, **{name: value}) for value in values])
         indices, numeric = gradient_check.sparse_numeric_gradient(
-            loss_of, np.asarray(case.params[name], dtype=np.float64), n_samples, rng)
+            loss_of, np.asarray(case.params[name], dtype=np.float64), n_samples, rng,
+            f_each=loss_of_each if hasattr(loss, "each") else None)
         analytic = run.grads["d" + name]
         expect_gradient(gradient_check.compare(analytic, indices, numeric, floor=FLOOR),
                         what=f"grads['d{name}']", tolerance=TOLERANCE, input=run.shown,

@@ -350,6 +350,10 @@ def _verify(folder: Path) -> None:
         _warn_unofficial(folder.resolve(), unofficial)
 
 
+#: float32(k) / 255 for each pixel value k: what load_mnist turns pixels into.
+PIXEL_VALUES = np.divide(np.arange(256, dtype=np.uint8), np.float32(255), dtype=np.float32)
+
+
 def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = False,
                data_dir: str | os.PathLike | None = None, download: bool = True
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -368,7 +372,9 @@ def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = Fal
     folder = ensure_mnist(data_dir, download)
     images_path, labels_path = (_find_file(folder, name) for name in FILES[split])
     images, labels = _read_split(images_path, labels_path)
-    X = np.divide(images.reshape(len(images), -1), np.float32(255), dtype=np.float32)
+    # Each of the 256 pixel values looked up as value / 255 in float32: the same bits as dividing
+    # every pixel, in half the time (47 million pixels in the training split).
+    X = PIXEL_VALUES[images.reshape(len(images), -1)]
     y = labels.astype(np.int64)
     if one_hot:
         Y = np.zeros((len(labels), 10), dtype=np.float32)
