@@ -172,7 +172,7 @@ WATCH_SECONDS = 0.2
 EXIT_ORPHANED = 70
 
 #: What every grading process needs: imported once by the fork server, inherited by each worker.
-PRELOAD = ["grader.checks.scoring", "grader.checks.expect", "grader.checks.diagnose",
+PRELOAD = ["grader.batch.mnist_reading", "grader.checks.scoring", "grader.checks.expect", "grader.checks.diagnose",
            "grader.checks.gradient_check", "reference", "studentkit.mnist",
            "grader.batch.mnist_preload"]
 

@@ -1,8 +1,11 @@
 """Imported by the batch's fork server (grader.batch.PRELOAD) to read MNIST once, before any
 grading process is forked from it: they all then share that one copy of the images (pages nobody
 writes stay shared) instead of each holding its own, which is most of a grading process's memory.
-If MNIST cannot be read, the reason is kept and each report's MNIST check says it."""
+The reading started in grader.batch.mnist_reading, first of the preloads; this, the last, waits
+for it. If MNIST cannot be read, the reason is kept and each report's MNIST check says it."""
 
+from grader.batch import mnist_reading
 from grader.checks.plugin import preload_mnist
 
-preload_mnist()
+mnist_reading.reader.join()
+preload_mnist(mnist_reading.loaded[0] if mnist_reading.loaded else None)

@@ -19,10 +19,10 @@ import pytest
 
 from grader.checks import explain
 from grader.checks.feedback import Feedback
+from grader.checks.mnist_files import load_mnist_splits
 from grader.sandbox import MissingFunction, StudentError, StudentRaised, StudentTimeout
 
 PLUGIN_NAME = "grading_session"
-SPLITS = ("train", "test")
 
 
 @dataclass(frozen=True)
@@ -81,32 +81,21 @@ def _loading() -> Future:
     global _LOAD
     with _LOAD_LOCK:
         if _LOAD is None:
-            _LOAD = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(_load_mnist)
+            _LOAD = ThreadPoolExecutor(1, thread_name_prefix="mnist").submit(load_mnist_splits)
         return _LOAD
 
 
-def preload_mnist() -> None:
-    """Read MNIST now, in this thread: for a process that forks grading processes, which then
-    share its copy (pages nobody writes stay shared) instead of each reading its own. No thread
-    is started, so forking afterwards is safe."""
+def preload_mnist(loaded: tuple[dict, str | None] | None = None) -> None:
+    """Read MNIST now, in this thread (or take `loaded`, what load_mnist_splits gave): for a
+    process that forks grading processes, which then share its copy (pages nobody writes stay
+    shared) instead of each reading its own. No thread is started, so forking afterwards is
+    safe."""
     global _LOAD
     with _LOAD_LOCK:
         if _LOAD is None:
             _LOAD = Future()
-            _LOAD.set_result(_load_mnist())
+            _LOAD.set_result(loaded if loaded is not None else load_mnist_splits())
 
-
-def _load_mnist() -> tuple[dict, str | None]:
-    """({split: (X, labels)}, None) with X (m, 784), or ({}, what to do) when the data cannot be
-    had."""
-    try:
-        from studentkit.mnist import load_mnist
-    except ImportError:
-        return {}, "the MNIST loader (studentkit.mnist) is not installed; reinstall nnkit"
-    try:
-        return {split: load_mnist(split, "rows") for split in SPLITS}, None
-    except Exception as error:  # the loader's message says what to do (e.g. set MNIST_DIR)
-        return {}, str(error) or f"MNIST could not be loaded ({type(error).__name__})"
 
 
 class GradingSession:
