@@ -172,7 +172,8 @@ WATCH_SECONDS = 0.2
 EXIT_ORPHANED = 70
 
 #: What every grading process needs: imported once by the fork server, inherited by each worker.
-PRELOAD = ["grader.batch.mnist_reading", "grader.checks.scoring", "grader.checks.expect", "grader.checks.diagnose",
+PRELOAD = ["grader.batch.mnist_reading",     # first: MNIST is read while the others import
+           "grader.checks.scoring", "grader.checks.expect", "grader.checks.diagnose",
            "grader.checks.gradient_check", "reference", "studentkit.mnist",
            "grader.batch.mnist_preload"]
 

@@ -121,7 +121,8 @@ class Trainer:
                 params = train(network, self.notation, self.mnist.train, recipe,
                                self.assignment.hidden)
             X_test, labels_test = self.mnist.test
-            return Training(accuracy=self.ref.accuracy(X_test, labels_test, params),
+            return Training(accuracy=accuracy_on_test_images(self.ref, self.notation, X_test,
+                                                      labels_test, params),
                             recipe=recipe, used=used, replaced=replaced)
         except Exception as error:   # Feedback or a StudentError: re-raised by each check
             return Training(stopped_by=error, recipe=recipe, used=used, replaced=replaced)
@@ -243,6 +244,29 @@ def train(network: Network, notation, train_split, recipe: Recipe, hidden: int) 
                 got=f"{step + 1} steps", input=describe(recipe), hint=hint.text,
                 diagnosis=hint.diagnosis)
     return params
+
+
+#: Test images cast to the parameters' dtype at a time in accuracy_on_test_images.
+ACCURACY_BLOCK = 2_000
+
+
+def accuracy_on_test_images(ref, notation, X_test: np.ndarray, labels: np.ndarray,
+                            params: dict) -> float:
+    """ref.accuracy(X_test, labels, params), measured by the reference's forward pass. The
+    float32 images are cast to the dtype of the parameters first, a block at a time: float32
+    pixels times float64 weights would skip BLAS (0.13–0.35 s for the 10,000 test images,
+    against 0.1 s cast), and a block keeps the float64 copy small (12 MB, not 63).
+
+    X_test: (m, 784) float32 — (784, m) as columns; labels (m,)."""
+    dtype = params["W1"].dtype if isinstance(params.get("W1"), np.ndarray) else None
+    if dtype not in (np.float32, np.float64) or X_test.dtype == dtype:
+        return ref.accuracy(X_test, labels, params)
+    X_rows, right = notation.to_rows(X_test), 0
+    for start in range(0, len(labels), ACCURACY_BLOCK):
+        stop = start + ACCURACY_BLOCK
+        block = notation.from_rows(X_rows[start:stop].astype(dtype))
+        right += int(np.count_nonzero(ref.predict(block, params) == labels[start:stop]))
+    return right / len(labels)
 
 
 def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
