@@ -25,14 +25,14 @@ from reference.notation import COLUMNS, ROWS, Notation
 EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples"
 
 
-def network_for(student, notation: Notation) -> accuracy.Network:
+def network_for(student, notation: Notation, replaced: tuple = ()) -> accuracy.Network:
     softmax = f"softmax_{notation.name}"
-    return accuracy.Network(student, reference.for_notation(notation.name), notation, (),
+    return accuracy.Network(student, reference.for_notation(notation.name), notation, replaced,
                             {"relu": "relu", "softmax": softmax},
                             {"relu_derivative": "relu_derivative"})
 
 
-def both_trainings(tmp_path: Path, example: str, extra_cell: str = ""):
+def both_trainings(tmp_path: Path, example: str, extra_cell: str = "", replaced: tuple = ()):
     assignment = example.split("/")[0]
     notation = COLUMNS if assignment.endswith("columns") else ROWS
     hidden = 10 if notation.name == "columns" else 128
@@ -40,7 +40,7 @@ def both_trainings(tmp_path: Path, example: str, extra_cell: str = ""):
     mnist = MnistData(notation.name)
     recipe = accuracy.RECIPES[hidden]
     with StudentProcess([*cells, extra_cell], tmp_path) as student:
-        network = network_for(student, notation)
+        network = network_for(student, notation, replaced)
         fast = accuracy.train_in_worker(network, notation, mnist.train, recipe, hidden)
         try:
             slow = accuracy.train(network, notation, mnist.train, recipe, hidden)
@@ -67,6 +67,58 @@ def test_the_fast_training_ends_with_the_same_parameters(tmp_path, mnist_dir, ex
     for name in slow:
         assert fast[name].dtype == slow[name].dtype
         np.testing.assert_array_equal(fast[name], slow[name])
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("example, replaced", [
+    ("mnist_mlp/init_params_unscaled", ("init_params",)),
+    ("mnist_mlp/forward_no_relu", ("forward",)),
+    ("mnist_mlp/missing_1_over_m", ("backprop",)),
+    ("mnist_mlp/mutates_params", ("update",)),
+    ("mnist_mlp/stubs_left", ("backprop", "update")),
+    ("mnist_mlp_columns/no_relu_mask", ("backprop",)),
+    ("mnist_mlp_columns/update_wrong_sign", ("update",)),
+    ("mnist_mlp_columns/correct", ("init_params", "forward")),
+])
+def test_with_the_reference_standing_in_it_ends_where_training_call_by_call_ends(
+        tmp_path, mnist_dir, example, replaced):
+    """A function that lost points in its own exercise is the reference's for this training:
+    the worker asks the grader for it at every step, and the parameters are bit for bit those
+    of the call-by-call training."""
+    fast, slow = both_trainings(tmp_path, example, replaced=replaced)
+    assert fast is not None and not isinstance(slow, Feedback)
+    assert set(fast) == set(slow)
+    for name in slow:
+        assert fast[name].dtype == slow[name].dtype
+        np.testing.assert_array_equal(fast[name], slow[name])
+
+
+def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_checks():
+    notation, hidden = ROWS, 128
+    recipe = accuracy.RECIPES[hidden]
+    network = network_for(None, notation, ("init_params", "update"))
+    sizes = {"n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": accuracy.SEED}
+
+    def server():
+        return accuracy.reference_server(network, notation, recipe, hidden)
+    params = server()("init_params", [], sizes)
+    grads = {"d" + name: np.zeros_like(value) for name, value in params.items()}
+    with pytest.raises(ValueError):         # another seed than the recipe's
+        server()("init_params", [], dict(sizes, seed=1))
+    with pytest.raises(ValueError):         # not the learning rate of the first step
+        server()("update", [params, grads, 0.123], {})
+    with pytest.raises(Feedback):           # gradients of the wrong shapes
+        server()("update", [params, dict(grads, dW1=np.zeros((3, 3))), recipe.lr_start], {})
+    with pytest.raises(Feedback):           # parameters that are not finite
+        server()("update", [dict(params, b2=np.full((1, 10), np.nan)), grads, recipe.lr_start],
+                 {})
+    with pytest.raises(ValueError):         # forward is the student's: not served
+        server()("forward", [np.zeros((200, 784)), params], {})
+    compute = server()
+    for step in range(2):                   # each step's own learning rate
+        lr = recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / (
+            recipe.images // recipe.batch_size - 1)
+        assert set(compute("update", [params, grads, lr], {})) == set(params)
 
 
 @pytest.mark.mnist

@@ -161,14 +161,15 @@ class Connection:
 
     def exchange(self, buffers: list, deadline: float, on_progress=None,
                  cpu_limit: float | None = None, cpu_start: float | None = None,
-                 restart=None):
+                 restart=None, on_need=None):
         """Send one frame and return the reply's (header, arrays).
 
         Frames of kind "loading" go to `on_progress` while waiting. Raises WorkerTimedOut once
         the worker has used `cpu_limit` seconds of CPU on it, or at the wall-clock `deadline` (a
         backstop for a worker that waits instead of computing); with `restart`, a progress frame
         starts the clock again: restart(CPU time now) gives the new (cpu_limit, deadline), for
-        a request of several calls that each have limits of their own (StudentProcess.losses).
+        a request of several calls that each have limits of their own (StudentProcess.losses);
+        a frame of kind "need" is answered with the frame on_need(header, arrays) returns.
         WorkerGone when the worker closes
         the channel, channel.MalformedFrame on garbage. On a busy machine a worker waits for a
         core without using CPU time, so load alone never runs a call out of time.
@@ -213,6 +214,14 @@ class Connection:
                     if pending:
                         raise channel.MalformedFrame("the worker replied before it had the "
                                                      "whole request")
+                    if frame[0]["kind"] == "need" and on_need is not None:
+                        # The worker waits for an answer (training with functions replaced by
+                        # the reference's): written while this exchange goes on.
+                        pending = [memoryview(buffer).cast("B")
+                                   for buffer in on_need(*frame) if len(buffer)]
+                        if pending:
+                            poller.register(self.request_fd, select.POLLOUT)
+                        continue
                     if frame[0]["kind"] in ("loading", "called") and on_progress:
                         on_progress(frame[0])
                         if restart is not None:

@@ -105,14 +105,29 @@ class StudentProcess:
         """Like `call`, plus the arguments it changed in place, its time and its output."""
         return self._call(name, args, kwargs, substitutes, timeout, check_mutation=True)
 
-    def train(self, recipe: dict, X_rows, labels, seconds: float):
+    def train(self, recipe: dict, X_rows, labels, seconds: float, reference=None):
         """The MNIST check's training, run in the worker next to the student's functions
         (training.py): the final parameters as sent back, not yet validated; or None when the
         grader must train call by call instead (anything unexpected, a crash, a timeout: the
         call-by-call training then explains it to the student).
 
         recipe: as training.run takes it; X_rows (images, 784) and labels (images,), shuffled.
+        recipe["replaced"] names the functions the worker asks the grader for: reference(name,
+        args, kwargs) computes each (the reference's, trusted, here), or raises to refuse the
+        arguments, which makes the worker fall back.
         """
+        def on_need(header: dict, arrays: list) -> list:
+            try:
+                value = channel.from_tree(header.get("value"), arrays)
+                name = header.get("name")
+                if reference is None or name not in recipe.get("replaced", ()) or \
+                        type(value) is not dict or set(value) != {"args", "kwargs"}:
+                    raise ValueError("not a function the grader stands in for")
+                given: list = []
+                tree = channel.to_tree(reference(name, value["args"], value["kwargs"]), given)
+                return channel.pack({"kind": "given", "value": tree}, given)
+            except Exception:   # Feedback on the arguments, or garbage: the worker falls back
+                return channel.pack({"kind": "refused"}, [])
         arrays: list = []
         request = channel.pack({
             "kind": "train", "recipe": recipe, "X": channel.to_tree(X_rows, arrays, "X"),
@@ -123,7 +138,7 @@ class StudentProcess:
             if self._over():
                 return None
             worker = self._ready_worker()
-            reply, arrays = self._exchange(worker, request, seconds)
+            reply, arrays = self._exchange(worker, request, seconds, on_need=on_need)
             if reply["kind"] != "returned":
                 return None
             return channel.from_tree(reply.get("value"), arrays)
@@ -340,7 +355,7 @@ class StudentProcess:
         return build_launch(self.limits, self.scratch_dir, fd_in, fd_out, self._bubblewrap)
 
     def _exchange(self, worker: Connection, request: list, seconds: float, on_progress=None,
-                  restart_on_progress: bool = False):
+                  restart_on_progress: bool = False, on_need=None):
         """One exchange within `seconds` of CPU time and what is left of the submission's total,
         each with its wall-clock backstop (Limits.wall_seconds).
 
@@ -363,7 +378,7 @@ class StudentProcess:
                                                wall_remaining - wall_used))
         try:
             return worker.exchange(request, deadline, on_progress, cpu_limit, cpu_before,
-                                   restart)
+                                   restart, on_need)
         except WorkerGone:
             raise
         except WorkerTimedOut as timed_out:

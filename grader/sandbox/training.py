@@ -7,6 +7,11 @@ student's functions, with the same calls in the same order: each gets fresh copi
 arguments laid out as the channel would lay them out, the global generators seeded before it,
 and forward and backprop the kit's helpers, exactly as `StudentProcess.call` would give them.
 
+A function that lost points in its own exercise is the reference's for this training
+(recipe["replaced"]): the worker asks the grader for its value ("need" → "given", see
+Worker.ask_grader), and the grader computes it on its side, its arguments checked first. The
+reference's code never comes here, only the values it returns.
+
 Nothing here is trusted. Anything unexpected (an exception, a shape, a value that is not an
 array) stops the loop and says "fall back": the grader then runs the same training itself, call
 by call, which validates every step and explains any failure to the student. What a successful

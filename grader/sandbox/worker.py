@@ -8,7 +8,8 @@ Before any student code runs it moves the channel's pipes out of the way, applie
 limits, drops root (when asked), restricts itself with Landlock (files: the standard library,
 NumPy, the system's libraries and its scratch folder; no TCP; no signals out) and installs a
 seccomp filter that refuses new processes, sockets and signals to other processes. Then it
-answers frames: "load" (run the cells in one fresh module) and "call".
+answers frames: "load" (run the cells in one fresh module), "call", "losses" (the gradient
+check's evaluations of the loss, many in one frame) and "train" (the MNIST check's training).
 
 NumPy is imported before the limits are applied and root is dropped; it is trusted code, and the
 student's cells find it already loaded.
@@ -190,8 +191,11 @@ class Worker:
         """The MNIST check's training, here (training.py): the final parameters, or "fall back"
         (the grader then trains call by call)."""
         source = request.get("known_good", "")
+        replaced = set(request["recipe"].get("replaced", ()))
 
         def call(name, args, kwargs, substitutes):
+            if name in replaced:
+                return self.ask_grader(name, args, kwargs)
             function = self.module.__dict__.get(name)
             if not callable(function):
                 raise training.FallBack(f"{name} is not defined")
@@ -255,6 +259,18 @@ class Worker:
         except _Stopped as stopped:
             return self.send(stopped.reply, steps, True)
         self.send({"kind": "returned", "mutated": []}, steps, True)
+
+    def ask_grader(self, name: str, args: list, kwargs: dict):
+        """The value of the reference's `name` on these arguments, which the grader computes
+        (a function of the student's that lost points in its own exercise is replaced by the
+        reference's for the MNIST check; the reference never enters the sandbox). FallBack if
+        the grader refuses the arguments: it then trains call by call and says why."""
+        self.send({"kind": "need", "name": name}, {"args": list(args), "kwargs": dict(kwargs)},
+                  True)
+        answer, arrays = channel.read_frame(self.fd_in)
+        if answer.get("kind") != "given":
+            raise training.FallBack(f"the grader refused {name}'s arguments")
+        return channel.from_tree(answer.get("value"), arrays)
 
     def substitute(self, substitutes: dict, known_good_source: str) -> dict:
         namespace, missing = self.module.__dict__, object()

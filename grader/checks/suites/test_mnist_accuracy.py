@@ -114,9 +114,8 @@ class Trainer:
                 replaced=replaced)
         network = Network(self.student, self.ref, self.notation, replaced, *self.substitutes)
         try:
-            params = None if replaced else train_in_worker(network, self.notation,
-                                                           self.mnist.train, recipe,
-                                                           self.assignment.hidden)
+            params = train_in_worker(network, self.notation, self.mnist.train, recipe,
+                                     self.assignment.hidden)
             if params is None:
                 params = train(network, self.notation, self.mnist.train, recipe,
                                self.assignment.hidden)
@@ -271,10 +270,13 @@ def accuracy_on_test_images(ref, notation, X_test: np.ndarray, labels: np.ndarra
 
 def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
                     hidden: int) -> dict | None:
-    """The same training as `train`, all four functions the student's, run inside the sandbox
-    next to them (grader/sandbox/training.py): no round trip per call. The final parameters,
-    validated here like any the student returns; None when the worker says to fall back, or
-    sends anything that does not validate: `train` then runs call by call and explains.
+    """The same training as `train`, run inside the sandbox next to the student's functions
+    (grader/sandbox/training.py): no round trip per call. A function replaced by the
+    reference's (network.replaced) is computed here, on the trusted side, when the worker asks
+    for it, its arguments checked first as `train` checks them (see reference_server); the
+    reference's code never enters the sandbox. The final parameters, validated here like any
+    the student returns; None when the worker says to fall back, or sends anything that does
+    not validate: `train` then runs call by call and explains.
 
     X: (images, 784) float32 — (784, images) as columns; labels (images,).
     """
@@ -283,14 +285,63 @@ def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
             "lr_start": recipe.lr_start, "lr_end": recipe.lr_end, "hidden": hidden,
             "sample_axis": notation.sample_axis, "seed": SEED,
             "forward_substitutes": network.forward_substitutes,
-            "backprop_substitutes": network.backprop_substitutes}
-    params = network.student.train(plan, X_rows, labels, TIME_BUDGET)
+            "backprop_substitutes": network.backprop_substitutes,
+            "replaced": list(network.replaced)}
+    params = network.student.train(plan, X_rows, labels, TIME_BUDGET,
+                                   reference=reference_server(network, notation, recipe,
+                                                              hidden))
     if params is None:
         return None
     try:
         return expect_params(params, parameter_shapes(notation, hidden), "training")
     except Feedback:
         return None
+
+
+def reference_server(network: Network, notation, recipe: Recipe, hidden: int):
+    """compute(name, args, kwargs): the reference's `name` for the worker's training, on
+    arguments checked as `train` checks what the student's functions return before the
+    reference uses it (a Feedback refuses them, and the worker falls back to `train`, which
+    then says what is wrong). The sizes, seed and learning rate are the worker's to pass but
+    checked against the recipe's own."""
+    shapes = parameter_shapes(notation, hidden)
+    grads_shapes = {"d" + name: shape for name, shape in shapes.items()}
+    steps = len(range(0, recipe.images, recipe.batch_size))
+    updates = [0]                   # update calls so far: the step whose learning rate is due
+
+    def learning_rate() -> float:
+        step = updates[0]
+        updates[0] += 1
+        return recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / max(1, steps - 1)
+
+    def batch(array, rows: int) -> np.ndarray:
+        if not isinstance(array, np.ndarray) or array.ndim != 2 or array.dtype.kind != "f" or \
+                array.shape[1 - notation.sample_axis] != rows:
+            raise ValueError("not a batch of the training set")
+        return array
+
+    def compute(name: str, args: list, kwargs: dict):
+        if name not in network.replaced:    # the student's own: never called from here
+            raise ValueError(f"{name} is the student's, not the reference's")
+        if name == "init_params" and not args and kwargs == {
+                "n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": SEED}:
+            return network.init_params(hidden)
+        if name == "forward" and len(args) == 2 and not kwargs:
+            return network.forward(batch(args[0], 784),
+                                   expect_params(args[1], shapes, "training", network))
+        if name == "backprop" and len(args) == 4 and not kwargs:
+            X = batch(args[0], 784)
+            cache = expect_dict_of_arrays(args[3], what="forward's cache, during training",
+                                          shapes=cache_shapes(notation, X, hidden), finite=False)
+            return network.backprop(X, batch(args[1], 10),
+                                    expect_params(args[2], shapes, "training", network), cache)
+        if name == "update" and len(args) == 3 and not kwargs and args[2] == learning_rate():
+            grads = expect_dict_of_arrays(args[1], shapes=grads_shapes, finite=False,
+                                          what="backprop(X, Y, params, cache), during training")
+            return network.update(expect_params(args[0], shapes, "training", network), grads,
+                                  args[2])
+        raise ValueError(f"not a call the reference stands in for: {name}")
+    return compute
 
 
 _SHUFFLED: dict = {}
