@@ -9,8 +9,10 @@ images), measured side by side in one run, each the median of --repeat runs:
 - in the worker: the correct example's own functions trained by the sandbox worker next to them
   (StudentProcess.train, what grading does when all four functions are the student's), sending
   the images over the channel included;
+- in the worker, backprop the reference's: what grading does when one function lost points in
+  its own exercise (the worker asks the grader for backprop's value at every step);
 - call by call: the same functions driven from the grader across the channel (what grading
-  does when one of them is replaced, or the fast path falls back).
+  does when the fast path falls back, to explain what went wrong).
 Last line: `ratio: X.XX` = in the worker / in-process (the target: at most 2).
 """
 
@@ -76,6 +78,14 @@ def main() -> None:
         worker = median_seconds(
             lambda: accuracy.train_in_worker(network, ROWS, mnist.train, recipe, HIDDEN),
             args.repeat)
+        standing_in = accuracy.Network(student, reference.for_notation("rows"), ROWS,
+                                       ("backprop",), network.forward_substitutes,
+                                       network.backprop_substitutes)
+        assert accuracy.train_in_worker(standing_in, ROWS, mnist.train, recipe,
+                                        HIDDEN) is not None
+        with_reference = median_seconds(
+            lambda: accuracy.train_in_worker(standing_in, ROWS, mnist.train, recipe, HIDDEN),
+            args.repeat)
         call_by_call = median_seconds(
             lambda: accuracy.train(network, ROWS, mnist.train, recipe, HIDDEN), args.repeat)
     steps = len(range(0, recipe.images, recipe.batch_size))
@@ -83,6 +93,8 @@ def main() -> None:
           f"{student.isolation!r}, median of {args.repeat}")
     print(f"in-process (reference) : {floor:.3f} s")
     print(f"in the worker          : {worker:.3f} s")
+    print(f"in the worker, the reference's backprop asked for: {with_reference:.3f} s  "
+          f"({with_reference / floor:.2f}x)")
     print(f"call by call           : {call_by_call:.3f} s  ({call_by_call / floor:.2f}x)")
     print(f"ratio: {worker / floor:.2f}")
 

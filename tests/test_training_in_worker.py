@@ -99,8 +99,11 @@ def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_chec
     network = network_for(None, notation, ("init_params", "update"))
     sizes = {"n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": accuracy.SEED}
 
+    X_rows = np.zeros((recipe.images, 784), dtype=np.float32)
+    labels = np.zeros(recipe.images, dtype=np.int64)
+
     def server():
-        return accuracy.reference_server(network, notation, recipe, hidden)
+        return accuracy.reference_server(network, notation, recipe, hidden, X_rows, labels)
     params = server()("init_params", [], sizes)
     grads = {"d" + name: np.zeros_like(value) for name, value in params.items()}
     with pytest.raises(ValueError):         # another seed than the recipe's
@@ -113,7 +116,7 @@ def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_chec
         server()("update", [dict(params, b2=np.full((1, 10), np.nan)), grads, recipe.lr_start],
                  {})
     with pytest.raises(ValueError):         # forward is the student's: not served
-        server()("forward", [np.zeros((200, 784)), params], {})
+        server()("forward", [params], {}, "<f4")
     compute = server()
     for step in range(2):                   # each step's own learning rate
         lr = recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / (

@@ -113,8 +113,9 @@ class StudentProcess:
 
         recipe: as training.run takes it; X_rows (images, 784) and labels (images,), shuffled.
         recipe["replaced"] names the functions the worker asks the grader for: reference(name,
-        args, kwargs) computes each (the reference's, trusted, here), or raises to refuse the
-        arguments, which makes the worker fall back.
+        args, kwargs, batch_dtype) computes each (the reference's, trusted, here), or raises to
+        refuse the arguments, which makes the worker fall back. The batch, X (and Y), is not
+        among args: the caller has it; batch_dtype is the dtype the worker has it in.
         """
         def on_need(header: dict, arrays: list) -> list:
             try:
@@ -124,7 +125,8 @@ class StudentProcess:
                         type(value) is not dict or set(value) != {"args", "kwargs"}:
                     raise ValueError("not a function the grader stands in for")
                 given: list = []
-                tree = channel.to_tree(reference(name, value["args"], value["kwargs"]), given)
+                tree = channel.to_tree(reference(name, value["args"], value["kwargs"],
+                                                 str(header.get("batch_dtype"))[:10]), given)
                 return channel.pack({"kind": "given", "value": tree}, given)
             except Exception:   # Feedback on the arguments, or garbage: the worker falls back
                 return channel.pack({"kind": "refused"}, [])

@@ -265,8 +265,10 @@ class Worker:
         (a function of the student's that lost points in its own exercise is replaced by the
         reference's for the MNIST check; the reference never enters the sandbox). FallBack if
         the grader refuses the arguments: it then trains call by call and says why."""
-        self.send({"kind": "need", "name": name}, {"args": list(args), "kwargs": dict(kwargs)},
-                  True)
+        batch = BATCH_ARGUMENTS.get(name, 0)   # the grader has the batch: only its dtype goes
+        dtype = args[0].dtype.str if batch else ""
+        self.send({"kind": "need", "name": name, "batch_dtype": dtype},
+                  {"args": list(args[batch:]), "kwargs": dict(kwargs)}, True)
         answer, arrays = channel.read_frame(self.fd_in)
         if answer.get("kind") != "given":
             raise training.FallBack(f"the grader refused {name}'s arguments")
@@ -286,6 +288,11 @@ class Worker:
                 self.module.__dict__.pop(name, None)
             else:
                 self.module.__dict__[name] = value
+
+
+#: How many leading arguments of a training call are the batch (X, or X and Y), which the
+#: grader, holding the same images, does not need sent back when it stands in for the call.
+BATCH_ARGUMENTS = {"forward": 1, "backprop": 2}
 
 
 class _Stopped(Exception):

@@ -289,7 +289,7 @@ def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
             "replaced": list(network.replaced)}
     params = network.student.train(plan, X_rows, labels, TIME_BUDGET,
                                    reference=reference_server(network, notation, recipe,
-                                                              hidden))
+                                                              hidden, X_rows, labels))
     if params is None:
         return None
     try:
@@ -298,44 +298,53 @@ def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
         return None
 
 
-def reference_server(network: Network, notation, recipe: Recipe, hidden: int):
-    """compute(name, args, kwargs): the reference's `name` for the worker's training, on
-    arguments checked as `train` checks what the student's functions return before the
-    reference uses it (a Feedback refuses them, and the worker falls back to `train`, which
-    then says what is wrong). The sizes, seed and learning rate are the worker's to pass but
-    checked against the recipe's own."""
+def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
+                     X_rows: np.ndarray, labels: np.ndarray):
+    """compute(name, args, kwargs, batch_dtype): the reference's `name` for the worker's
+    training, on arguments checked as `train` checks what the student's functions return
+    before the reference uses it (a Feedback refuses them, and the worker falls back to
+    `train`, which then says what is wrong). The batch is this side's own, for the step this
+    side counts, made as `train` makes it from X_rows and labels (the shuffled images, as
+    `shuffled` gives them) in batch_dtype, float32 or float64; the sizes, seed and learning
+    rate are the worker's to pass but checked against the recipe's own."""
     shapes = parameter_shapes(notation, hidden)
     grads_shapes = {"d" + name: shape for name, shape in shapes.items()}
     steps = len(range(0, recipe.images, recipe.batch_size))
-    updates = [0]                   # update calls so far: the step whose learning rate is due
+    calls = {"forward": 0, "backprop": 0, "update": 0}    # each function's calls so far: its step
 
-    def learning_rate() -> float:
-        step = updates[0]
-        updates[0] += 1
+    def step_of(name: str) -> int:
+        calls[name] += 1
+        if calls[name] > steps:
+            raise ValueError(f"more {name} calls than the recipe has steps")
+        return calls[name] - 1
+
+    def batch(step: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+        if dtype not in ("<f4", "<f8"):
+            raise ValueError("training images of another dtype than float32 or float64")
+        start, stop = step * recipe.batch_size, (step + 1) * recipe.batch_size
+        return (notation.from_rows(X_rows[start:stop].astype(dtype)),
+                notation.from_rows(reference.one_hot(labels[start:stop], dtype=dtype)))
+
+    def learning_rate(step: int) -> float:
         return recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / max(1, steps - 1)
 
-    def batch(array, rows: int) -> np.ndarray:
-        if not isinstance(array, np.ndarray) or array.ndim != 2 or array.dtype.kind != "f" or \
-                array.shape[1 - notation.sample_axis] != rows:
-            raise ValueError("not a batch of the training set")
-        return array
-
-    def compute(name: str, args: list, kwargs: dict):
+    def compute(name: str, args: list, kwargs: dict, batch_dtype: str = ""):
         if name not in network.replaced:    # the student's own: never called from here
             raise ValueError(f"{name} is the student's, not the reference's")
         if name == "init_params" and not args and kwargs == {
                 "n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": SEED}:
             return network.init_params(hidden)
-        if name == "forward" and len(args) == 2 and not kwargs:
-            return network.forward(batch(args[0], 784),
-                                   expect_params(args[1], shapes, "training", network))
-        if name == "backprop" and len(args) == 4 and not kwargs:
-            X = batch(args[0], 784)
-            cache = expect_dict_of_arrays(args[3], what="forward's cache, during training",
+        if name == "forward" and len(args) == 1 and not kwargs:
+            X, _ = batch(step_of(name), batch_dtype)
+            return network.forward(X, expect_params(args[0], shapes, "training", network))
+        if name == "backprop" and len(args) == 2 and not kwargs:
+            X, Y = batch(step_of(name), batch_dtype)
+            cache = expect_dict_of_arrays(args[1], what="forward's cache, during training",
                                           shapes=cache_shapes(notation, X, hidden), finite=False)
-            return network.backprop(X, batch(args[1], 10),
-                                    expect_params(args[2], shapes, "training", network), cache)
-        if name == "update" and len(args) == 3 and not kwargs and args[2] == learning_rate():
+            return network.backprop(X, Y, expect_params(args[0], shapes, "training", network),
+                                    cache)
+        if name == "update" and len(args) == 3 and not kwargs and \
+                args[2] == learning_rate(step_of(name)):
             grads = expect_dict_of_arrays(args[1], shapes=grads_shapes, finite=False,
                                           what="backprop(X, Y, params, cache), during training")
             return network.update(expect_params(args[0], shapes, "training", network), grads,
