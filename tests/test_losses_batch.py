@@ -78,6 +78,20 @@ def test_one_batch_gives_what_separate_calls_give_in_the_same_order(tmp_path, mo
             ["forward", "cross_entropy"] * 6
 
 
+def both_give_up(tmp_path, mode, source, seed, points=5):
+    """(why the batch gave up, why separate calls did, the order of the batch's calls, that of
+    the separate calls) for a student whose loss becomes unusable part of the way through."""
+    case = Case(np.random.default_rng(seed))
+    batched, separate = two_students(tmp_path, mode, source)
+    with batched, separate:
+        with pytest.raises(OwnLossUnusable) as together:
+            StudentLoss(batched, None, case, {}).each(perturbed(case, points))
+        with pytest.raises(OwnLossUnusable) as one_by_one:
+            [StudentLoss(separate, None, case, {})(point) for point in perturbed(case, points)]
+        return (str(together.value), str(one_by_one.value), batched.call("order"),
+                separate.call("order"))
+
+
 def test_a_forward_that_raises_on_one_point_stops_there(tmp_path, mode):
     source = NETWORK + '''
 _forward = forward
@@ -86,16 +100,9 @@ def forward(X, params):
         raise ValueError("too many")
     return _forward(X, params)
 '''
-    case = Case(np.random.default_rng(2))
-    batched, separate = two_students(tmp_path, mode, source)
-    with batched, separate:
-        with pytest.raises(OwnLossUnusable) as together:
-            StudentLoss(batched, None, case, {}).each(perturbed(case, 5))
-        with pytest.raises(OwnLossUnusable) as one_by_one:
-            [StudentLoss(separate, None, case, {})(point) for point in perturbed(case, 5)]
-        assert str(together.value) == str(one_by_one.value) == \
-            "your forward failed (StudentRaised)"
-        assert batched.call("order") == separate.call("order")
+    together, one_by_one, batched_order, separate_order = both_give_up(tmp_path, mode, source, 2)
+    assert together == one_by_one == "your forward failed (StudentRaised)"
+    assert batched_order == separate_order
 
 
 @pytest.mark.parametrize("bad_loss", ["'a string'", "float('nan')", "[1.0, 2.0]"])
@@ -107,17 +114,10 @@ def cross_entropy(A2, Y):
     value = _cross_entropy(A2, Y)
     return {bad_loss} if len(calls) == 4 else value
 '''
-    case = Case(np.random.default_rng(3))
-    batched, separate = two_students(tmp_path, mode, source)
-    with batched, separate:
-        with pytest.raises(OwnLossUnusable) as together:
-            StudentLoss(batched, None, case, {}).each(perturbed(case, 5))
-        with pytest.raises(OwnLossUnusable) as one_by_one:
-            [StudentLoss(separate, None, case, {})(point) for point in perturbed(case, 5)]
-        assert str(together.value) == str(one_by_one.value) == \
-            "your cross_entropy failed (Feedback)"
-        assert batched.call("order") == separate.call("order") == \
-            ["forward", "cross_entropy"] * 2     # nothing ran past the failing loss
+    together, one_by_one, batched_order, separate_order = both_give_up(tmp_path, mode, source, 3)
+    assert together == one_by_one == "your cross_entropy failed (Feedback)"
+    assert batched_order == separate_order == \
+        ["forward", "cross_entropy"] * 2     # nothing ran past the failing loss
 
 
 def test_a_forward_whose_value_is_not_a_float64_array_is_not_given_to_cross_entropy(tmp_path,

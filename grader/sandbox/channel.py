@@ -145,15 +145,6 @@ def _array_node(array: np.ndarray, arrays: list, path: str) -> dict:
     return {"a": len(arrays) - 1}
 
 
-def as_received(array: np.ndarray) -> np.ndarray:
-    """The array the other side of the channel would decode for `array`: a plain ndarray, a
-    copy, C-ordered unless it was Fortran-ordered (what `pack` sends and `read_npy` makes)."""
-    array = np.asarray(array)
-    if not (array.flags.c_contiguous or array.flags.f_contiguous):
-        array = np.ascontiguousarray(array)
-    return array.copy(order="C" if array.flags.c_contiguous else "F")
-
-
 def dtype_allowed(dtype: np.dtype) -> bool:
     return dtype.kind in ALLOWED_DTYPE_KINDS and dtype.fields is None and dtype.subdtype is None
 

@@ -57,7 +57,7 @@ class StudentProcess:
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
         self.limits = limits
         self._bubblewrap, self._why_plain = choose_isolation(
-            isolation or os.environ.get(ISOLATION_ENV) or "auto")
+            requested_isolation(isolation))
         self.isolation = "not started"
         self.load_errors: list[tuple[int, str]] = []
         self.functions: list[str] = []
@@ -160,9 +160,7 @@ class StudentProcess:
 
         None when the batch did not come back whole (a timeout, a crash, garbage): the caller
         then makes the calls one by one, so that what happens is exactly what they do."""
-        unknown = set((substitutes or {}).values()) - set(channel.KNOWN_GOOD_HELPERS)
-        if unknown:
-            raise ValueError(f"unknown substitutes {sorted(unknown)}")
+        _check_substitutes(substitutes)
         arrays: list = []
         calls = [[channel.to_tree(X, arrays, "X"), channel.to_tree(params, arrays, "params"),
                   channel.to_tree(Y, arrays, "Y")] for params in params_list]
@@ -197,10 +195,7 @@ class StudentProcess:
             return None
 
     def _call(self, name, args, kwargs, substitutes, timeout, check_mutation) -> CallOutcome:
-        unknown = set((substitutes or {}).values()) - set(channel.KNOWN_GOOD_HELPERS)
-        if unknown:
-            raise ValueError(f"unknown substitutes {sorted(unknown)}; the worker has "
-                             f"{', '.join(channel.KNOWN_GOOD_HELPERS)}")
+        _check_substitutes(substitutes)
         arrays = []
         request = channel.pack({
             "kind": "call", "name": name, "args": channel.to_tree(list(args), arrays, "args"),
@@ -413,6 +408,13 @@ class StudentProcess:
             "while mostly waiting, not computing; the remaining checks were not run.")
 
 
+def _check_substitutes(substitutes: dict | None) -> None:
+    unknown = set((substitutes or {}).values()) - set(channel.KNOWN_GOOD_HELPERS)
+    if unknown:
+        raise ValueError(f"unknown substitutes {sorted(unknown)}; the worker has "
+                         f"{', '.join(channel.KNOWN_GOOD_HELPERS)}")
+
+
 @dataclass(frozen=True)
 class LossSteps:
     """What a `losses` batch gave: for each params in order, until it stopped, forward's value
@@ -494,7 +496,7 @@ def available_isolation(mode: str | None = None) -> str:
     """The isolation a worker gets here, now: the `isolation` of a worker started with nothing to
     load (mode as for StudentProcess). A batch says it at its top, refuses to grade without it
     when asked (--require-isolation), and keeps its level in every fingerprint."""
-    bubblewrap, why_plain = choose_isolation(mode or os.environ.get(ISOLATION_ENV) or "auto")
+    bubblewrap, why_plain = choose_isolation(requested_isolation(mode))
     if bubblewrap and _PROBED_HELLO:    # bubblewrap_problem's worker already said it
         return describe_isolation(True, "", _PROBED_HELLO[0])
     with tempfile.TemporaryDirectory(prefix="nnkit-probe-") as scratch, \
@@ -520,6 +522,11 @@ def _load_report(reply: dict) -> tuple[list[tuple[int, str]], list[str]]:
             and type(error[1]) is str for error in errors):
         raise channel.MalformedFrame("the worker's report on loading is malformed")
     return [(index, text[:4000]) for index, text in errors], _texts(reply, "functions", 10_000)
+
+
+def requested_isolation(mode: str | None = None) -> str:
+    """The isolation mode asked for: `mode`, else $NNKIT_SANDBOX, else "auto"."""
+    return mode or os.environ.get(ISOLATION_ENV) or "auto"
 
 
 def choose_isolation(mode: str) -> tuple[bool, str]:

@@ -17,7 +17,6 @@ the current submission ever reaches it.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -36,8 +35,8 @@ class SpareWorker:
     @classmethod
     def start(cls, limits: Limits, isolation: str | None = None) -> SpareWorker:
         """Start one, for `limits` and the isolation mode (as StudentProcess takes it)."""
-        from grader.sandbox.process import ISOLATION_ENV, choose_isolation
-        mode = isolation or os.environ.get(ISOLATION_ENV) or "auto"
+        from grader.sandbox.process import choose_isolation, requested_isolation
+        mode = requested_isolation(isolation)
         bubblewrap, _ = choose_isolation(mode)
         scratch_dir = Path(tempfile.mkdtemp(prefix="nnkit-scratch-")).resolve()
         try:
@@ -51,9 +50,9 @@ class SpareWorker:
 
     def fits(self, limits: Limits, isolation: str | None = None) -> bool:
         """Whether it was started for these limits and this isolation mode, and still runs."""
-        from grader.sandbox.process import ISOLATION_ENV
-        mode = isolation or os.environ.get(ISOLATION_ENV) or "auto"
-        return self.limits == limits and self.isolation == mode and self.connection.alive
+        from grader.sandbox.process import requested_isolation
+        return (self.limits == limits and self.isolation == requested_isolation(isolation)
+                and self.connection.alive)
 
     def discard(self) -> None:
         """Stop it and remove its scratch folder."""

@@ -58,7 +58,8 @@ def run(call, recipe: dict, X_rows: np.ndarray, labels: np.ndarray) -> dict:
             raise FallBack("forward did not return a pair")
         cache = _arrays(returned[1], _oriented({"Z1": (m, hidden), "A1": (m, hidden),
                                                 "Z2": (m, 10), "A2": (m, 10)}, axis))
-        grads = _arrays(call("backprop", [_sent(Xb), _sent(Yb), _copy(params), _copy(cache)],
+        grads = _arrays(call("backprop", [as_received(Xb), as_received(Yb), _copy(params),
+                                          _copy(cache)],
                              {}, recipe["backprop_substitutes"]),
                         {"d" + name: shape for name, shape in shapes.items()})
         lr = recipe["lr_start"] + (recipe["lr_end"] - recipe["lr_start"]) * step / max(
@@ -80,18 +81,20 @@ def _oriented(rows_shapes: dict, axis: int) -> dict:
 
 
 def _batch(array: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
-    return _sent(array[start:stop] if axis == 0 else array[:, start:stop])
+    return as_received(array[start:stop] if axis == 0 else array[:, start:stop])
 
 
-def _sent(array: np.ndarray) -> np.ndarray:
-    """A fresh copy laid out as the channel delivers it: C or Fortran order kept, else C."""
+def as_received(array: np.ndarray) -> np.ndarray:
+    """A fresh copy laid out as the channel delivers it: a plain ndarray, C or Fortran order
+    kept, else C (what channel.pack sends and channel.read_npy makes)."""
+    array = np.asarray(array)
     if array.flags.c_contiguous or array.flags.f_contiguous:
         return array.copy(order="K")
     return np.ascontiguousarray(array)
 
 
 def _copy(arrays: dict) -> dict:
-    return {name: _sent(value) for name, value in arrays.items()}
+    return {name: as_received(value) for name, value in arrays.items()}
 
 
 def _arrays(value, shapes: dict) -> dict:
