@@ -99,11 +99,12 @@ def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_chec
     network = network_for(None, notation, ("init_params", "update"))
     sizes = {"n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": accuracy.SEED}
 
-    X_rows = np.zeros((recipe.images, 784), dtype=np.float32)
+    images = np.zeros((recipe.images, 784), dtype=np.float32)
     labels = np.zeros(recipe.images, dtype=np.int64)
 
     def server():
-        return accuracy.reference_server(network, notation, recipe, hidden, X_rows, labels)
+        return accuracy.reference_server(network, notation, recipe, hidden, images,
+                                         accuracy.shuffle_order(recipe.images), labels)
     params = server()("init_params", [], sizes)
     grads = {"d" + name: np.zeros_like(value) for name, value in params.items()}
     with pytest.raises(ValueError):         # another seed than the recipe's

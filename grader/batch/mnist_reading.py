@@ -1,7 +1,9 @@
 """The first of the batch's fork server preloads (grader.batch.PRELOAD): start reading MNIST in a
 thread, so that decompressing and scaling its 70,000 images (0.8 s) runs beside the imports of
 the grading code that come next, on another core. The last preload, mnist_preload, waits for
-the thread to end, so no thread is left when the server forks grading processes."""
+the thread to end, so no thread is left when the server forks grading processes. The training
+images are shared with every sandbox worker (grader/sandbox/shared.py), so they are not sent
+to each."""
 
 from __future__ import annotations
 
@@ -10,6 +12,6 @@ import threading
 from grader.checks.mnist_files import load_mnist_splits
 
 loaded: list = []
-reader = threading.Thread(target=lambda: loaded.append(load_mnist_splits()),
+reader = threading.Thread(target=lambda: loaded.append(load_mnist_splits(share_train=True)),
                           name="mnist-reading", daemon=True)
 reader.start()

@@ -85,7 +85,7 @@ class Connection:
             self.proc = subprocess.Popen(
                 launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write), start_new_session=True)
+                pass_fds=(request_read, reply_write, *launch.pass_fds), start_new_session=True)
         except BaseException:
             os.close(self.request_fd)
             os.close(self.reply_fd)
@@ -94,6 +94,7 @@ class Connection:
             os.close(request_read)
             os.close(reply_write)
         self.bubblewrap = launch.bubblewrap
+        self.shared = launch.shared          # the shared arrays it can map (shared.py)
         self.output_fd = self.proc.stdout.fileno()
         self.limits, self.output, self.call_output = limits, CapturedOutput(8192), None
         self.worker_pid = self.proc.pid      # until the hello: bubblewrap's own process

@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.sandbox import shared
 from grader.sandbox.allowlist import (PACKAGE_FOLDERS, SYSTEM_FOLDERS, hidden_paths,
                                       landlock_paths, readable_by_others, runtime)
 
@@ -89,6 +90,8 @@ class Launch:
     env: dict[str, str]
     cwd: str
     bubblewrap: bool
+    pass_fds: tuple[int, ...] = ()     # besides the channel's: the shared arrays' (shared.py)
+    shared: frozenset[str] = frozenset()   # the names of the shared arrays the worker can map
 
 
 def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
@@ -101,11 +104,13 @@ def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
                          "root (the worker then has a user of its own); leave it at 0 here")
     scratch = INSIDE_SCRATCH if bubblewrap else str(scratch_dir)
     readable, writable = landlock_paths(scratch, PRIVATE_TMPFS if bubblewrap else ())
+    described, shared_fds = shared.for_worker()
     config = {"rlimits": _rlimits(limits, drop_to), "drop_to": drop_to, "cwd": scratch,
               "die_with_parent": not bubblewrap,  # bubblewrap does it with --die-with-parent
               "block_processes": limits.max_processes == 0,
               "block_network": not bubblewrap,   # bubblewrap gives the worker no network
-              "numpy_parent": runtime().numpy_parent, "readable": readable, "writable": writable}
+              "numpy_parent": runtime().numpy_parent, "readable": readable, "writable": writable,
+              "shared": described}
     worker_dir = INSIDE_WORKER_DIR if bubblewrap else str(HERE)
     command = [runtime().python, "-s", "-S", "-P", "-B", f"{worker_dir}/worker.py", str(fd_in),
                str(fd_out), json.dumps(config, separators=(",", ":"))]
@@ -113,9 +118,10 @@ def build_launch(limits: Limits, scratch_dir: Path, fd_in: int, fd_out: int,
         os.chown(scratch_dir, *drop_to)
     if not bubblewrap:
         return Launch(command, worker_env(str(scratch_dir), str(scratch_dir)), str(scratch_dir),
-                      False)
+                      False, shared_fds, frozenset(described))
     argv = bubblewrap_args(scratch_dir, as_root=drop_to is not None) + ["--"] + command
-    return Launch(argv, worker_env(INSIDE_SCRATCH, "/tmp"), str(scratch_dir), True)
+    return Launch(argv, worker_env(INSIDE_SCRATCH, "/tmp"), str(scratch_dir), True, shared_fds,
+                  frozenset(described))
 
 
 def sandbox_user(bubblewrap: bool) -> tuple[int, int] | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox import (MissingFunction, StudentCrashed, StudentError, StudentRaised,
-                            StudentTimeout, UnsafeReply, channel)
+                            StudentTimeout, UnsafeReply, channel, shared)
 from grader.sandbox.connection import (CapturedOutput, Connection, WorkerGone, WorkerTimedOut,
                                        size_text)
 from grader.sandbox.launcher import Launch, Limits, build_launch
@@ -105,7 +105,8 @@ class StudentProcess:
         """Like `call`, plus the arguments it changed in place, its time and its output."""
         return self._call(name, args, kwargs, substitutes, timeout, check_mutation=True)
 
-    def train(self, recipe: dict, X_rows, labels, seconds: float, reference=None):
+    def train(self, recipe: dict, X_rows, labels, seconds: float, reference=None,
+              rows_of: tuple | None = None):
         """The MNIST check's training, run in the worker next to the student's functions
         (training.py): the final parameters as sent back, not yet validated; or None when the
         grader must train call by call instead (anything unexpected, a crash, a timeout: the
@@ -116,6 +117,9 @@ class StudentProcess:
         args, kwargs, batch_dtype) computes each (the reference's, trusted, here), or raises to
         refuse the arguments, which makes the worker fall back. The batch, X (and Y), is not
         among args: the caller has it; batch_dtype is the dtype the worker has it in.
+        rows_of: (images, order) with X_rows == images[order], where `images` may be an array
+        the workers share (shared.py): a worker that maps it is sent `order` instead of X_rows,
+        which may then be a function that gathers them, called only when they must be sent.
         """
         def on_need(header: dict, arrays: list) -> list:
             try:
@@ -130,16 +134,22 @@ class StudentProcess:
                 return channel.pack({"kind": "given", "value": tree}, given)
             except Exception:   # Feedback on the arguments, or garbage: the worker falls back
                 return channel.pack({"kind": "refused"}, [])
-        arrays: list = []
-        request = channel.pack({
-            "kind": "train", "recipe": recipe, "X": channel.to_tree(X_rows, arrays, "X"),
-            "labels": channel.to_tree(labels, arrays, "labels"),
-            "known_good": known_good_source()},
-            arrays)
         try:
             if self._over():
                 return None
             worker = self._ready_worker()
+            arrays: list = []
+            images = shared.name_of(rows_of[0]) if rows_of is not None else None
+            if images in worker.shared:
+                X, rows = {"shared": images}, channel.to_tree(rows_of[1], arrays, "rows")
+            else:
+                X = channel.to_tree(X_rows() if callable(X_rows) else X_rows, arrays, "X")
+                rows = None
+            request = channel.pack({
+                "kind": "train", "recipe": recipe, "X": X, "rows": rows,
+                "labels": channel.to_tree(labels, arrays, "labels"),
+                "known_good": known_good_source()},
+                arrays)
             reply, arrays = self._exchange(worker, request, seconds, on_need=on_need)
             if reply["kind"] != "returned":
                 return None

@@ -31,13 +31,16 @@ class FallBack(Exception):
     """Something the grader must see call by call; `str(error)` says what (for the record)."""
 
 
-def run(call, recipe: dict, X_rows: np.ndarray, labels: np.ndarray) -> dict:
+def run(call, recipe: dict, X_rows: np.ndarray, labels: np.ndarray,
+        order: np.ndarray | None = None) -> dict:
     """The recipe's training with `call(name, args, substitutes)` (the worker's own calling, with
     its seeding and substitutes); the final parameters, or FallBack.
 
     recipe: images, batch_size, lr_start, lr_end, hidden, sample_axis (0: samples as rows,
     1: as columns), seed, forward_substitutes, backprop_substitutes.
-    X_rows: (images, 784) float32, shuffled; labels: (images,) integers, likewise.
+    X_rows: (images, 784) float32, shuffled; labels: (images,) integers, likewise. Or, with
+    `order` (images,): X_rows holds more images (the shared training set, see shared.py) and
+    the shuffled ones are X_rows[order]; each batch is gathered when it is used.
     """
     hidden, axis = recipe["hidden"], recipe["sample_axis"]
     shapes = _oriented({"W1": (784, hidden), "b1": (1, hidden), "W2": (hidden, 10),
@@ -46,12 +49,14 @@ def run(call, recipe: dict, X_rows: np.ndarray, labels: np.ndarray) -> dict:
                                                "n_output": 10, "seed": recipe["seed"]}, {}),
                      shapes)
     dtype = params["W1"].dtype
-    X, Y = X_rows.astype(dtype), one_hot(labels, dtype)
+    Y = one_hot(labels, dtype)
     if axis == 1:
-        X, Y = X.T, Y.T
+        Y = Y.T
     starts = range(0, recipe["images"], recipe["batch_size"])
     for step, start in enumerate(starts):
-        Xb, Yb = (_batch(array, axis, start, start + recipe["batch_size"]) for array in (X, Y))
+        stop = start + recipe["batch_size"]
+        Xb = _images(X_rows, order, start, stop, dtype, axis)
+        Yb = _batch(Y, axis, start, stop)
         m = Xb.shape[axis]
         returned = call("forward", [Xb, _copy(params)], {}, recipe["forward_substitutes"])
         if not isinstance(returned, (tuple, list)) or len(returned) != 2:
@@ -78,6 +83,15 @@ def one_hot(labels: np.ndarray, dtype) -> np.ndarray:
 def _oriented(rows_shapes: dict, axis: int) -> dict:
     return {name: shape if axis == 0 else tuple(reversed(shape))
             for name, shape in rows_shapes.items()}
+
+
+def _images(X_rows: np.ndarray, order, start: int, stop: int, dtype, axis: int) -> np.ndarray:
+    """Images start..stop-1 of the shuffled ones, a fresh array in `dtype` laid out as the
+    channel delivers a batch: C order as rows, Fortran order as columns (the transpose of rows).
+    Cast one batch at a time, which gives the very same numbers as casting them all first."""
+    rows = X_rows[start:stop] if order is None else X_rows[order[start:stop]]
+    rows = rows.astype(dtype)          # always a new C-ordered array
+    return rows if axis == 0 else rows.T
 
 
 def _batch(array: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:

@@ -21,6 +21,7 @@ import importlib.abc
 import importlib.machinery
 import json
 import linecache
+import mmap
 import os
 import random
 import sys
@@ -111,8 +112,9 @@ def seed_generators() -> None:
 class Worker:
     """The submission's module and the channel back to the grader."""
 
-    def __init__(self, fd_in: int, fd_out: int):
+    def __init__(self, fd_in: int, fd_out: int, shared: dict | None = None):
         self.fd_in, self.fd_out = fd_in, fd_out
+        self.shared = shared or {}      # {name: {"fd", "shape", "dtype"}}: see shared_array
         self.module = types.ModuleType("submission")
         sys.modules["submission"] = self.module
         self.known_good = KnownGood()
@@ -205,9 +207,11 @@ class Worker:
                 return function(*args, **kwargs)
             finally:
                 self.restore(saved)
-        X_rows, labels = (channel.from_tree(request[key], arrays) for key in ("X", "labels"))
+        labels, order = (channel.from_tree(request.get(key), arrays) for key in ("labels", "rows"))
         try:
-            params = training.run(call, request["recipe"], X_rows, labels)
+            X_rows = self.shared_array(request["X"]["shared"]) if "shared" in request["X"] \
+                else channel.from_tree(request["X"], arrays)
+            params = training.run(call, request["recipe"], X_rows, labels, order)
         except BaseException as error:  # noqa: B036 — anything at all: the grader trains itself
             return self.send({"kind": "fall back", "why": one_line(error)})
         self.send({"kind": "returned", "mutated": []}, params, True)
@@ -259,6 +263,16 @@ class Worker:
         except _Stopped as stopped:
             return self.send(stopped.reply, steps, True)
         self.send({"kind": "returned", "mutated": []}, steps, True)
+
+    def shared_array(self, name: str) -> np.ndarray:
+        """The grader's shared array `name` (grader/sandbox/shared.py), mapped read-only: a
+        sealed memfd this worker inherited, which nobody can write."""
+        described = self.shared[name]
+        dtype, shape = np.dtype(described["dtype"]), tuple(described["shape"])
+        count = int(np.prod(shape))
+        buffer = mmap.mmap(described["fd"], max(count * dtype.itemsize, 1), mmap.MAP_SHARED,
+                           mmap.PROT_READ)
+        return np.frombuffer(buffer, dtype, count).reshape(shape)
 
     def ask_grader(self, name: str, args: list, kwargs: dict):
         """The value of the reference's `name` on these arguments, which the grader computes
@@ -457,7 +471,7 @@ def main(argv: list[str]) -> None:
     filter_status = seccomp.install_seccomp(config["block_processes"], config["block_network"])
     make_randomness_repeatable()
     sys.meta_path.append(OnlyStandardLibraryAndNumpy())
-    worker = Worker(fd_in, fd_out)
+    worker = Worker(fd_in, fd_out, config.get("shared"))
     worker.send({"kind": "hello", "pid": os.getpid(), "uid": os.getuid(),
                  "seccomp": filter_status, "landlock": files, "refused_limits": refused_limits})
     try:

@@ -30,6 +30,7 @@ initial draw of their weights (tests/test_suites.py checks that the reference ge
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -216,7 +217,7 @@ def train(network: Network, notation, train_split, recipe: Recipe, hidden: int) 
     # dtypes (float64 weights, float32 pixels) skips BLAS and is ten times slower.
     dtype = params["W1"].dtype
     X_all, labels_all = train_split
-    order = np.random.default_rng(SEED).permutation(recipe.images)  # shuffled once, then sliced
+    order = shuffle_order(recipe.images)  # shuffled once, then sliced
     # Shuffled with samples as rows, where each sample is one contiguous block (fast to gather).
     X = notation.from_rows(notation.to_rows(X_all)[order].astype(dtype))
     Y = notation.from_rows(reference.one_hot(labels_all[order], dtype=dtype))
@@ -280,16 +281,21 @@ def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
 
     X: (images, 784) float32 — (784, images) as columns; labels (images,).
     """
-    X_rows, labels = shuffled(train_split, notation, recipe.images)
+    images, labels_all = notation.to_rows(train_split[0]), train_split[1]
+    order = shuffle_order(recipe.images)
+    labels = labels_all[order]
     plan = {"images": recipe.images, "batch_size": recipe.batch_size,
             "lr_start": recipe.lr_start, "lr_end": recipe.lr_end, "hidden": hidden,
             "sample_axis": notation.sample_axis, "seed": SEED,
             "forward_substitutes": network.forward_substitutes,
             "backprop_substitutes": network.backprop_substitutes,
             "replaced": list(network.replaced)}
-    params = network.student.train(plan, X_rows, labels, TIME_BUDGET,
-                                   reference=reference_server(network, notation, recipe,
-                                                              hidden, X_rows, labels))
+    # The images go as their order when the worker maps the shared training set (the batch's
+    # fork server shares it: grader/sandbox/shared.py), else gathered and sent.
+    params = network.student.train(
+        plan, lambda: shuffled(train_split, notation, recipe.images)[0], labels, TIME_BUDGET,
+        reference=reference_server(network, notation, recipe, hidden, images, order, labels),
+        rows_of=(images, order))
     if params is None:
         return None
     try:
@@ -299,14 +305,15 @@ def train_in_worker(network: Network, notation, train_split, recipe: Recipe,
 
 
 def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
-                     X_rows: np.ndarray, labels: np.ndarray):
+                     images: np.ndarray, order: np.ndarray, labels: np.ndarray):
     """compute(name, args, kwargs, batch_dtype): the reference's `name` for the worker's
     training, on arguments checked as `train` checks what the student's functions return
     before the reference uses it (a Feedback refuses them, and the worker falls back to
     `train`, which then says what is wrong). The batch is this side's own, for the step this
-    side counts, made as `train` makes it from X_rows and labels (the shuffled images, as
-    `shuffled` gives them) in batch_dtype, float32 or float64; the sizes, seed and learning
-    rate are the worker's to pass but checked against the recipe's own."""
+    side counts, made as `train` makes it from the shuffled images images[order] (images: all
+    the training images as rows) and their labels, in batch_dtype, float32 or float64; the
+    sizes, seed and learning rate are the worker's to pass but checked against the recipe's
+    own."""
     shapes = parameter_shapes(notation, hidden)
     grads_shapes = {"d" + name: shape for name, shape in shapes.items()}
     steps = len(range(0, recipe.images, recipe.batch_size))
@@ -322,7 +329,7 @@ def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
         if dtype not in ("<f4", "<f8"):
             raise ValueError("training images of another dtype than float32 or float64")
         start, stop = step * recipe.batch_size, (step + 1) * recipe.batch_size
-        return (notation.from_rows(X_rows[start:stop].astype(dtype)),
+        return (notation.from_rows(images[order[start:stop]].astype(dtype)),
                 notation.from_rows(reference.one_hot(labels[start:stop], dtype=dtype)))
 
     def learning_rate(step: int) -> float:
@@ -353,17 +360,26 @@ def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
     return compute
 
 
+@functools.lru_cache(maxsize=4)
+def shuffle_order(images: int) -> np.ndarray:
+    """The recipe's order of the first `images` training images (images,), read-only."""
+    order = np.random.default_rng(SEED).permutation(images)
+    order.flags.writeable = False
+    return order
+
+
 _SHUFFLED: dict = {}
 
 
 def shuffled(train_split, notation, images: int) -> tuple[np.ndarray, np.ndarray]:
     """The first `images` training images as rows, in the recipe's order, and their labels:
-    X (images, 784) float32, labels (images,). The same for every submission of a grading
-    process, so gathered once (37 MB; gathering took 90 ms a submission)."""
+    X (images, 784) float32, labels (images,), for a worker that does not map the shared
+    training set. The same for every submission of a grading process, so gathered once (37 MB;
+    gathering took 90 ms a submission)."""
     X_all, labels_all = train_split
     key = (id(X_all), notation.name, images)
     if key not in _SHUFFLED:
-        order = np.random.default_rng(SEED).permutation(images)
+        order = shuffle_order(images)
         _SHUFFLED.clear()
         _SHUFFLED[key] = (np.ascontiguousarray(notation.to_rows(X_all)[order]),
                           np.ascontiguousarray(labels_all[order]))

@@ -1,0 +1,108 @@
+"""Arrays every worker may read without their being sent: one copy in sealed shared memory.
+
+The MNIST check trains on 12,000 or 20,000 of the training images. Sent through the channel,
+that is 37–63 MB written and read for every submission, which cost more than the training's
+arithmetic. Instead, the batch's fork server copies the training images once into a memfd
+(`share`), seals it, and every worker started from then on inherits a file descriptor to it
+(`for_worker`); a request then names the array and the rows it needs (`reference_to`), and the
+worker maps it read-only.
+
+Why this is safe with untrusted code: the memfd is sealed (F_SEAL_WRITE, F_SEAL_GROW,
+F_SEAL_SHRINK, F_SEAL_SEAL) before any worker gets it, and a sealed memfd cannot be written,
+resized or mapped writable shared by anyone, its creator and root included, through this
+descriptor or any reopened one: what one submission's worker is given, it cannot change for the
+next (tests/test_shared_arrays.py tries). The arrays are public data (MNIST), nothing of the
+grader's. Where memfds or seals do not exist (macOS), `share` returns the array itself and
+requests carry the bytes, as before.
+
+    images = share("train images", X)      # a read-only view on the sealed copy
+    launch gets for_worker()               # {name: {"fd", "shape", "dtype"}}, fds to pass
+    request["X"] = reference_to(images)    # or None: send the array itself
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+SEALS = ("F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_WRITE", "F_SEAL_SEAL")
+
+
+@dataclass(frozen=True)
+class SharedArray:
+    """One array in a sealed memfd: `fd` (inheritable only through pass_fds), and `view`, a
+    read-only ndarray on the grader's own mapping of it."""
+
+    name: str
+    fd: int
+    view: np.ndarray
+
+
+_SHARED: dict[str, SharedArray] = {}
+
+
+def can_share() -> bool:
+    """Whether this system has sealed memfds."""
+    return hasattr(os, "memfd_create") and all(hasattr(fcntl, seal) for seal in SEALS)
+
+
+def share(name: str, array: np.ndarray) -> np.ndarray:
+    """A read-only copy of `array` (C order) in sealed shared memory, published under `name` for
+    every worker started from now on; `array` itself where that cannot be done."""
+    if name in _SHARED or not can_share() or array.dtype.hasobject:
+        return _SHARED[name].view if name in _SHARED else array
+    array = np.ascontiguousarray(array)
+    fd = os.memfd_create(f"nnkit-{name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        size = max(array.nbytes, 1)
+        os.ftruncate(fd, size)
+        with mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as writable:
+            np.frombuffer(writable, array.dtype, array.size)[:] = array.reshape(-1)
+        # Closed: no writable mapping may be left when F_SEAL_WRITE is added.
+        seals = 0
+        for seal in SEALS:
+            seals |= getattr(fcntl, seal)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
+            raise OSError("the memfd did not keep its seals")
+        readable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+    except OSError:
+        os.close(fd)
+        return array
+    view = np.frombuffer(readable, array.dtype, array.size).reshape(array.shape)
+    _SHARED[name] = SharedArray(name, fd, view)
+    return view
+
+
+def for_worker() -> tuple[dict, tuple[int, ...]]:
+    """What a worker started now is told about the shared arrays ({name: {"fd", "shape",
+    "dtype"}}, for its config) and the descriptors to pass it."""
+    described = {shared.name: {"fd": shared.fd, "shape": list(shared.view.shape),
+                               "dtype": shared.view.dtype.str}
+                 for shared in _SHARED.values()}
+    return described, tuple(shared.fd for shared in _SHARED.values())
+
+
+def name_of(array) -> str | None:
+    """The name `array` is shared under, when it is exactly a shared array (the same memory,
+    shape, dtype and C layout, e.g. a view of the view `share` returned); else None."""
+    if not isinstance(array, np.ndarray) or not array.flags.c_contiguous:
+        return None
+    for shared in _SHARED.values():
+        view = shared.view
+        if (array.__array_interface__["data"][0] == view.__array_interface__["data"][0]
+                and array.shape == view.shape and array.dtype == view.dtype):
+            return shared.name
+    return None
+
+
+def forget_all() -> None:
+    """Unpublish every shared array (tests; a process that wants none for its workers). The
+    grader's views stay readable: their mappings live as long as the views do."""
+    for shared in _SHARED.values():
+        os.close(shared.fd)
+    _SHARED.clear()
