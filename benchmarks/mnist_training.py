@@ -7,8 +7,11 @@ images), measured side by side in one run, each the median of --repeat runs:
 - in-process: the reference's init_params, forward, backprop and update called directly, with
   the same shuffled images (the floor: the arithmetic and nothing else);
 - in the worker: the correct example's own functions trained by the sandbox worker next to them
-  (StudentProcess.train, what grading does when all four functions are the student's), sending
-  the images over the channel included;
+  (StudentProcess.train, what grading does when all four functions are the student's), the
+  training images mapped from shared memory as in a batch (the fork server shares them before
+  any worker starts: grader/sandbox/shared.py);
+- in the worker, the images sent: the same, by a worker started before the images were shared,
+  which is sent them through the channel (37 MB; a single `grade` of one submission);
 - in the worker, backprop the reference's: what grading does when one function lost points in
   its own exercise (the worker asks the grader for backprop's value at every step);
 - call by call: the same functions driven from the grader across the channel (what grading
@@ -28,7 +31,7 @@ import numpy as np
 
 import reference
 from grader.extract import extract_file
-from grader.checks.plugin import MnistData
+from grader.checks.mnist_files import load_mnist_splits
 from grader.sandbox import StudentProcess
 from grader.checks.scoring import numbered_cells
 from grader.checks.suites import test_mnist_accuracy as accuracy
@@ -51,6 +54,12 @@ def in_process(recipe, X_rows, labels) -> None:
         params = reference.update(params, grads, lr)
 
 
+def network_of(student, replaced: tuple) -> accuracy.Network:
+    return accuracy.Network(student, reference.for_notation("rows"), ROWS, replaced,
+                            {"relu": "relu", "softmax": "softmax_rows"},
+                            {"relu_derivative": "relu_derivative"})
+
+
 def median_seconds(run, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -65,34 +74,41 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     recipe = accuracy.RECIPES[HIDDEN]
-    mnist = MnistData("rows")
-    X_rows, labels = accuracy.shuffled(mnist.train, ROWS, recipe.images)
     cells = numbered_cells(extract_file(CORRECT))
-    with tempfile.TemporaryDirectory() as scratch, \
-            StudentProcess(cells, Path(scratch)) as student:
-        network = accuracy.Network(student, reference.for_notation("rows"), ROWS, (),
-                                   {"relu": "relu", "softmax": "softmax_rows"},
-                                   {"relu_derivative": "relu_derivative"})
-        assert accuracy.train_in_worker(network, ROWS, mnist.train, recipe, HIDDEN) is not None
+    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as early, \
+            StudentProcess(cells, Path(early)) as started_early:
+        # As the batch's fork server does: the training images shared before workers start.
+        splits, error = load_mnist_splits(share_train=True)
+        if error:
+            raise SystemExit(error)
+        train_split = splits["train"]
+        X_rows, labels = accuracy.shuffled(train_split, ROWS, recipe.images)
+        student = StudentProcess(cells, Path(scratch))
+        network = network_of(student, ())
+        assert accuracy.train_in_worker(network, ROWS, train_split, recipe, HIDDEN) is not None
         floor = median_seconds(lambda: in_process(recipe, X_rows, labels), args.repeat)
         worker = median_seconds(
-            lambda: accuracy.train_in_worker(network, ROWS, mnist.train, recipe, HIDDEN),
+            lambda: accuracy.train_in_worker(network, ROWS, train_split, recipe, HIDDEN),
             args.repeat)
-        standing_in = accuracy.Network(student, reference.for_notation("rows"), ROWS,
-                                       ("backprop",), network.forward_substitutes,
-                                       network.backprop_substitutes)
-        assert accuracy.train_in_worker(standing_in, ROWS, mnist.train, recipe,
+        sent = median_seconds(
+            lambda: accuracy.train_in_worker(network_of(started_early, ()), ROWS, train_split,
+                                             recipe, HIDDEN), args.repeat)
+        standing_in = network_of(student, ("backprop",))
+        assert accuracy.train_in_worker(standing_in, ROWS, train_split, recipe,
                                         HIDDEN) is not None
         with_reference = median_seconds(
-            lambda: accuracy.train_in_worker(standing_in, ROWS, mnist.train, recipe, HIDDEN),
+            lambda: accuracy.train_in_worker(standing_in, ROWS, train_split, recipe, HIDDEN),
             args.repeat)
         call_by_call = median_seconds(
-            lambda: accuracy.train(network, ROWS, mnist.train, recipe, HIDDEN), args.repeat)
+            lambda: accuracy.train(network, ROWS, train_split, recipe, HIDDEN), args.repeat)
+        student.close()
     steps = len(range(0, recipe.images, recipe.batch_size))
     print(f"{steps} steps of {recipe.batch_size} images, hidden {HIDDEN}, isolation "
           f"{student.isolation!r}, median of {args.repeat}")
     print(f"in-process (reference) : {floor:.3f} s")
-    print(f"in the worker          : {worker:.3f} s")
+    print(f"in the worker          : {worker:.3f} s  (the images mapped, as in a batch)")
+    print(f"in the worker, the images sent: {sent:.3f} s  ({sent / floor:.2f}x; a worker "
+          "started before they were shared)")
     print(f"in the worker, the reference's backprop asked for: {with_reference:.3f} s  "
           f"({with_reference / floor:.2f}x)")
     print(f"call by call           : {call_by_call:.3f} s  ({call_by_call / floor:.2f}x)")
