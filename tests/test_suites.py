@@ -289,6 +289,36 @@ def test_numeric_gradient_approximates_the_derivative():
         gradient_check.numeric_gradient(lambda v: 0.0, x.astype(np.float32))
 
 
+def test_a_trusted_losss_partials_are_computed_once_and_leave_the_generator_as_drawing_does():
+    x = np.random.default_rng(0).normal(size=(6, 5))
+    calls = []
+
+    def cube_sum(v):
+        calls.append(1)
+        return float(np.sum(v ** 3))
+    trusted = gradient_check.TrustedLoss(cube_sum, key=("cube sum", "test"))
+    plain_rng, first_rng, again_rng = (np.random.default_rng(7) for _ in range(3))
+    expected = gradient_check.sparse_numeric_gradient(cube_sum, x, 4, plain_rng)
+    per_computation = len(calls)                   # two evaluations a sampled coordinate
+    first = gradient_check.sparse_numeric_gradient(trusted, x, 4, first_rng)
+    computed = len(calls)
+    assert computed == 2 * per_computation
+    again = gradient_check.sparse_numeric_gradient(trusted, x, 4, again_rng)
+    assert len(calls) == computed                  # remembered: no call of the loss again
+    for indices, partials in (first, again):
+        assert indices == expected[0]
+        np.testing.assert_array_equal(partials, expected[1])
+    draws = [rng.random(3) for rng in (plain_rng, first_rng, again_rng)]
+    np.testing.assert_array_equal(draws[0], draws[1])
+    np.testing.assert_array_equal(draws[0], draws[2])
+    # Other inputs, another generator state or another key are computed afresh.
+    gradient_check.sparse_numeric_gradient(trusted, x + 1, 4, np.random.default_rng(7))
+    gradient_check.sparse_numeric_gradient(trusted, x, 4, np.random.default_rng(8))
+    gradient_check.sparse_numeric_gradient(
+        gradient_check.TrustedLoss(cube_sum, key=("another",)), x, 4, np.random.default_rng(7))
+    assert len(calls) == computed + 3 * per_computation
+
+
 def test_relative_error_has_a_floor_and_the_comparison_names_the_worst_coordinate():
     near_zero = gradient_check.relative_error(np.array([0.0]), np.array([1e-12]), floor=1e-8)
     assert near_zero[0] == pytest.approx(1e-4)

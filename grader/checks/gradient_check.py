@@ -19,6 +19,7 @@ inputs whose pre-activations stay further than h from 0.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,11 +53,58 @@ def sparse_numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, n_s
     is f on a list of points at once ([f(p) for p in points], in that order), for an f that
     pays per call rather than per point (the student's loss, across the sandbox).
     """
+    if isinstance(f, TrustedLoss):
+        key = (f.key, digest(x), n_samples, h, repr(rng.bit_generator.state))
+        if key not in _REMEMBERED:
+            if len(_REMEMBERED) >= MAX_REMEMBERED:
+                _REMEMBERED.clear()
+            indices, partials = sparse_numeric_gradient(f.f, x, n_samples, rng, h)
+            _REMEMBERED[key] = (indices, partials, rng.bit_generator.state)
+        indices, partials, state_after = _REMEMBERED[key]
+        rng.bit_generator.state = state_after   # drawn from as if the indices were drawn again
+        return list(indices), partials.copy()
     n = min(n_samples, x.size)
     flat = np.sort(rng.choice(x.size, size=n, replace=False))
     indices = [tuple(int(i) for i in np.unravel_index(k, x.shape)) for k in flat]
     return indices, _partials(f_each or (lambda points: [f(point) for point in points]), x,
                               indices, h)
+
+
+@dataclass(frozen=True)
+class TrustedLoss:
+    """A loss that is the same function for every submission graded in this process: the
+    reference's, on inputs a check draws from its own seed. `key` names it (what it computes
+    and on which inputs, e.g. `digest` of them). sparse_numeric_gradient computes its partials
+    once per process and remembers them (the same arithmetic, with the same numbers, for every
+    submission: 10–20 ms each), leaving the generator where drawing the indices leaves it."""
+
+    f: Callable[[np.ndarray], float]
+    key: tuple
+
+    def __call__(self, x: np.ndarray) -> float:
+        return self.f(x)
+
+
+#: Partials of trusted losses already computed: (key, x, samples, h, generator) → (indices,
+#: partials, the generator's state after drawing the indices). A grading process holds a few
+#: dozen (its checks' inputs are the same for every submission); MAX_REMEMBERED bounds it.
+_REMEMBERED: dict = {}
+MAX_REMEMBERED = 256
+
+
+def digest(*arrays) -> str:
+    """A fingerprint of arrays (or dicts of them): their dtypes, shapes and bytes."""
+    hashed = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        if isinstance(array, dict):
+            for name in sorted(array):
+                hashed.update(name.encode())
+                hashed.update(digest(array[name]).encode())
+            continue
+        array = np.ascontiguousarray(array)
+        hashed.update(f"{array.dtype.str}{array.shape}".encode())
+        hashed.update(array.tobytes())
+    return hashed.hexdigest()
 
 
 def _partials(f_each, x: np.ndarray, indices: list[tuple[int, ...]], h: float) -> np.ndarray:
