@@ -53,15 +53,37 @@ def can_share() -> bool:
 def share(name: str, array: np.ndarray) -> np.ndarray:
     """A read-only copy of `array` (C order) in sealed shared memory, published under `name` for
     every worker started from now on; `array` itself where that cannot be done."""
-    if name in _SHARED or not can_share() or array.dtype.hasobject:
-        return _SHARED[name].view if name in _SHARED else array
-    array = np.ascontiguousarray(array)
+    if array.dtype.hasobject:
+        return array
+    view, _ = share_filled(name, array.shape, array.dtype, lambda out: out.__setitem__(..., array))
+    return view if view is not None else array
+
+
+def share_filled(name: str, shape: tuple, dtype, fill) -> tuple[np.ndarray | None, object]:
+    """Like `share`, for an array written straight into the shared memory by `fill(out)` (out:
+    a writable C-ordered array of `shape` and `dtype`, of which fill keeps no reference): no
+    private copy is made first, and its pages are touched once. Returns (the read-only view, what fill returned), or (None, None)
+    where shared memory cannot be had (the caller then makes the array itself). Published once:
+    another call with the same name returns the first view, and fill is not called."""
+    if name in _SHARED:
+        return _SHARED[name].view, None
+    if not can_share():
+        return None, None
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    size = max(count * dtype.itemsize, 1)
     fd = os.memfd_create(f"nnkit-{name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     try:
-        size = max(array.nbytes, 1)
         os.ftruncate(fd, size)
-        with mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as writable:
-            np.frombuffer(writable, array.dtype, array.size)[:] = array.reshape(-1)
+        writable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    except OSError:
+        os.close(fd)
+        return None, None
+    try:
+        with writable:
+            out = np.frombuffer(writable, dtype, count).reshape(shape)
+            filled = fill(out)
+            del out
         # Closed: no writable mapping may be left when F_SEAL_WRITE is added.
         seals = 0
         for seal in SEALS:
@@ -70,12 +92,12 @@ def share(name: str, array: np.ndarray) -> np.ndarray:
         if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
             raise OSError("the memfd did not keep its seals")
         readable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
-    except OSError:
+    except BaseException:
         os.close(fd)
-        return array
-    view = np.frombuffer(readable, array.dtype, array.size).reshape(array.shape)
+        raise
+    view = np.frombuffer(readable, dtype, count).reshape(shape)
     _SHARED[name] = SharedArray(name, fd, view)
-    return view
+    return view, filled
 
 
 def for_worker() -> tuple[dict, tuple[int, ...]]:
