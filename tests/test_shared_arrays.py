@@ -20,7 +20,6 @@ from grader.checks.scoring import numbered_cells
 from grader.checks.suites import test_mnist_accuracy as accuracy
 from grader.extract import extract_file
 from grader.sandbox import StudentProcess, shared
-from grader.sandbox.process import StudentProcess as Process
 from reference.notation import COLUMNS, ROWS
 from test_sandbox import QUICK, require_mode
 from test_training_in_worker import network_for
@@ -110,19 +109,19 @@ def _train(tmp_path: Path, example: str, train_split, replaced: tuple = ()):
     hidden = 10 if notation.name == "columns" else 128
     cells = numbered_cells(extract_file(EXAMPLES / example / f"{assignment}.ipynb"))
     sent: list[int] = []
-    exchange = Process._exchange
+    exchange = StudentProcess._exchange
 
     def measured(self, worker, request, *args, **kwargs):
         sent.append(sum(len(buffer) for buffer in request))
         return exchange(self, worker, request, *args, **kwargs)
     with StudentProcess(cells, tmp_path) as student:
         network = network_for(student, notation, replaced)
-        Process._exchange = measured
+        StudentProcess._exchange = measured
         try:
             fast = accuracy.train_in_worker(network, notation, train_split,
                                             accuracy.RECIPES[hidden], hidden)
         finally:
-            Process._exchange = exchange
+            StudentProcess._exchange = exchange
         slow = accuracy.train(network, notation, train_split, accuracy.RECIPES[hidden], hidden)
     return fast, slow, sent
 

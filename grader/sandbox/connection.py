@@ -150,9 +150,7 @@ class Connection:
         for pid in pids:
             try:
                 with open(f"/proc/{pid}/stat", "rb") as stat:
-                    fields = stat.read().rsplit(b")", 1)[1].split()
-                # utime + stime, and cutime + cstime: the children it has waited for.
-                total += sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
+                    total += _stat_cpu_seconds(stat.read())
             except (OSError, IndexError, ValueError):
                 if pid == self.worker_pid:
                     return self.cpu_at_end
@@ -175,8 +173,7 @@ class Connection:
             self._stat = (self.worker_pid, fd)
             self._fds.append(fd)                # closed with the channel's
         try:
-            fields = os.pread(self._stat[1], 4096, 0).rsplit(b")", 1)[1].split()
-            return sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
+            return _stat_cpu_seconds(os.pread(self._stat[1], 4096, 0))
         except (OSError, IndexError, ValueError):
             return self.cpu_at_end
 
@@ -363,6 +360,13 @@ class FrameReader:
                 frame = self.header, channel.unpack_arrays(self.header, self.buffer)
                 self._start("prefix", channel.PREFIX.size)
                 return frame
+
+
+def _stat_cpu_seconds(stat: bytes) -> float:
+    """The CPU seconds in a /proc/<pid>/stat line: utime + stime, and cutime + cstime (the
+    children it has waited for)."""
+    fields = stat.rsplit(b")", 1)[1].split()
+    return sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
 
 
 def _wait_without_reaping(proc: subprocess.Popen, seconds: float) -> None:

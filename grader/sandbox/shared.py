@@ -2,10 +2,11 @@
 
 The MNIST check trains on 12,000 or 20,000 of the training images. Sent through the channel,
 that is 37–63 MB written and read for every submission, which cost more than the training's
-arithmetic. Instead, the batch's fork server copies the training images once into a memfd
-(`share`), seals it, and every worker started from then on inherits a file descriptor to it
-(`for_worker`); a request then names the array and the rows it needs (`reference_to`), and the
-worker maps it read-only.
+arithmetic. Instead, the batch's fork server writes the training images once into a memfd
+(`share_filled`; `share` copies an existing array), seals it, and every worker started from
+then on inherits a file descriptor to it (`for_worker`, which the launcher passes on); a
+request then names the array (`name_of`) and the rows it needs, and the worker maps it
+read-only.
 
 Why this is safe with untrusted code: the memfd is sealed (F_SEAL_WRITE, F_SEAL_GROW,
 F_SEAL_SHRINK, F_SEAL_SEAL) before any worker gets it, and a sealed memfd cannot be written,
@@ -16,8 +17,8 @@ grader's. Where memfds or seals do not exist (macOS), `share` returns the array 
 requests carry the bytes, as before.
 
     images = share("train images", X)      # a read-only view on the sealed copy
-    launch gets for_worker()               # {name: {"fd", "shape", "dtype"}}, fds to pass
-    request["X"] = reference_to(images)    # or None: send the array itself
+    described, fds = for_worker()          # the worker's config entry, the fds to pass it
+    name_of(images)                        # "train images": a request can name it, not send it
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def share(name: str, array: np.ndarray) -> np.ndarray:
 def share_filled(name: str, shape: tuple, dtype, fill) -> tuple[np.ndarray | None, object]:
     """Like `share`, for an array written straight into the shared memory by `fill(out)` (out:
     a writable C-ordered array of `shape` and `dtype`, of which fill keeps no reference): no
-    private copy is made first, and its pages are touched once. Returns (the read-only view, what fill returned), or (None, None)
-    where shared memory cannot be had (the caller then makes the array itself). Published once:
+    private copy is made first, and its pages are touched once. Returns (the read-only view,
+    what fill returned), or (None, None) where shared memory cannot be had (the caller then
+    makes the array itself). Published once:
     another call with the same name returns the first view, and fill is not called."""
     if name in _SHARED:
         return _SHARED[name].view, None
@@ -121,10 +123,3 @@ def name_of(array) -> str | None:
             return shared.name
     return None
 
-
-def forget_all() -> None:
-    """Unpublish every shared array (tests; a process that wants none for its workers). The
-    grader's views stay readable: their mappings live as long as the views do."""
-    for shared in _SHARED.values():
-        os.close(shared.fd)
-    _SHARED.clear()
