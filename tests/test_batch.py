@@ -5,6 +5,7 @@ run again, ends with every submission graded exactly once."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from grader.intake.layouts import lms_student
+from grader.sandbox.confine import PR_GET_DUMPABLE, prctl
 from grader.intake.submission import find_submissions
 
 EXAMPLES = Path(__file__).parents[1] / "assignments" / "examples" / "mnist_mlp"
@@ -291,3 +293,13 @@ def test_a_batch_killed_with_sigkill_resumes_and_grades_each_submission_exactly_
     assert [path for path in out.rglob("*") if path.name.endswith(".tmp")] == []
     for name in after:
         json.loads((out / name / "report.json").read_text())                  # complete
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_DUMPABLE is Linux's")
+def test_grading_processes_and_their_fork_server_are_undumpable():
+    """A worker running as the grader's own user (no bubblewrap, no Landlock) cannot write into
+    a grading process, nor into the server the next ones are forked from (hide_own_memory)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from grader import batch
+    with ProcessPoolExecutor(1, mp_context=batch._context()) as pool:
+        assert pool.submit(functools.partial(prctl, PR_GET_DUMPABLE)).result() == 0

@@ -26,6 +26,9 @@ from grader.sandbox import (Limits, MissingFunction, StudentCrashed, StudentProc
                             StudentTimeout, UnsafeReply, channel)
 from grader.sandbox import launcher, seccomp
 from grader.sandbox.launcher import SANDBOX_USER, tasks_of_user
+from grader.sandbox.confine import PR_GET_DUMPABLE, PR_SET_DUMPABLE, prctl
+from hostile.deployments import require_user
+from grader.sandbox.connection import hide_own_memory
 from grader.sandbox.process import bubblewrap_problem
 
 CASES = Path(__file__).with_name("sandbox_cases")
@@ -566,6 +569,57 @@ def test_landlock_alone_confines_files_network_and_signals(tmp_path):
             assert not student.call("connect", server.getsockname()[1]).startswith("connected")
         assert student.call("write", str(student.scratch_dir / "mine")) == "written"
         assert student.call("write", str(tmp_path / "outside")).startswith("OSError")
+
+
+def test_a_worker_and_the_process_that_started_it_are_undumpable(tmp_path, mode):
+    """Neither memory can be opened by another process of the same user (/proc/<pid>/mem): one
+    worker cannot read or rewrite another's, nor the grader's score, where no Landlock scopes
+    ptrace and the worker runs as the grader's own user."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_DUMPABLE is Linux's")
+    with start(tmp_path, mode, cell("snoop")) as student:
+        assert student.call("dumpable") == 0
+        assert prctl(PR_GET_DUMPABLE) == 0
+
+
+def test_an_undumpable_grader_s_memory_is_closed_to_its_own_user():
+    """What hide_own_memory buys, shown in a process of an unprivileged user: before it, another
+    process of that user opens its /proc/<pid>/mem for writing; after it, it cannot."""
+    user = require_user()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:                                   # a grader run by `user` on a laptop
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            prctl(PR_SET_DUMPABLE, 1)                # as a process this user starts is
+            opened = [memory_opens_from_sibling(os.getpid())]
+            hide_own_memory()
+            opened.append(memory_opens_from_sibling(os.getpid()))
+            os.write(write_end, repr(opened).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as reply:
+        opened = reply.read()
+    os.waitpid(child, 0)
+    assert opened == "[True, False]"
+
+
+def memory_opens_from_sibling(pid: int) -> bool:
+    """Whether a process forked from `pid` (same user, no capabilities) opens pid's memory."""
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(os.open(f"/proc/{pid}/mem", os.O_RDWR))
+            os._exit(0)
+        except OSError:
+            os._exit(1)
+        finally:
+            os._exit(2)
+    return os.waitpid(child, 0)[1] == 0
 
 
 def test_the_worker_runs_its_student_code_after_the_limits_are_set(tmp_path, mode):

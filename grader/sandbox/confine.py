@@ -56,6 +56,17 @@ def prctl(option: int, *args: int) -> int:
     return libc.prctl(*values)
 
 
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
+
+
+def make_undumpable() -> None:
+    """No other process of the same user may open this one's memory (/proc/<pid>/mem) or
+    attach to it: one student's worker can then neither read nor change another's, even where
+    there is no Landlock to scope ptrace. Set after dropping privileges, which resets it."""
+    if sys.platform.startswith("linux") and prctl(PR_SET_DUMPABLE, 0) != 0:
+        raise SystemExit("nnkit worker: could not make itself undumpable")
+
+
 def forbid_new_privileges() -> None:
     """no_new_privs: nothing this process runs can gain privileges, and Landlock and seccomp may
     be applied without CAP_SYS_ADMIN. Set once, it cannot be unset."""

@@ -14,11 +14,13 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 import weakref
 from pathlib import Path
 
 from grader.sandbox import channel
+from grader.sandbox.confine import PR_GET_DUMPABLE, PR_SET_DUMPABLE, prctl
 from grader.sandbox.launcher import Limits
 
 PIPE_BYTES = 1 << 20        # pipe capacity asked for: a ~1 MB array crosses in one write
@@ -78,6 +80,7 @@ class Connection:
         """Start a worker; `make_launch(fd_in, fd_out)` builds its command. Waits for its hello,
         unless `wait` is False: `ready()` then waits, which lets the worker start up (import
         NumPy, confine itself) while the grader does other work."""
+        hide_own_memory()
         request_read, self.request_fd = os.pipe()     # not inheritable; pass_fds hands two over
         self.reply_fd, reply_write = os.pipe()
         try:
@@ -360,6 +363,18 @@ class FrameReader:
                 frame = self.header, channel.unpack_arrays(self.header, self.buffer)
                 self._start("prefix", channel.PREFIX.size)
                 return frame
+
+
+def hide_own_memory() -> None:
+    """Make this process undumpable before it starts a worker: no process of the same user can
+    then open its memory (/proc/<pid>/mem, which can be written too) or attach to it. Landlock
+    already keeps a worker from it; this is what stops one where there is no Landlock and the
+    worker runs as the grader's own user (a laptop without bubblewrap), which could otherwise
+    rewrite a score in this process. Inherited by fork, so grading processes set it once."""
+    if sys.platform.startswith("linux") and prctl(PR_GET_DUMPABLE) != 0 and \
+            prctl(PR_SET_DUMPABLE, 0) != 0:
+        raise RuntimeError("could not make the grading process undumpable (prctl failed), so "
+                           "student code could read its memory; not grading")
 
 
 def _stat_cpu_seconds(stat: bytes) -> float:

@@ -463,6 +463,7 @@ def main(argv: list[str]) -> None:
     # Landlock's paths are opened while the worker may still cross every folder above them.
     ruleset = landlock.prepare(config["readable"], config["writable"])
     confine.enter_scratch(config["cwd"], config["drop_to"])
+    confine.make_undumpable()
     # Landlock lets the standard library's folder be read but not listed (it holds
     # site-packages): list it now, for the import system's cache, while that is still allowed.
     importlib.machinery.PathFinder.find_spec("nnkit_worker_fills_import_caches")
