@@ -250,6 +250,17 @@ def test_exits_and_signals_are_crashes_then_the_worker_restarts(crashy, function
     assert crashy.call("fine") == "fine"
 
 
+def test_a_cpu_time_that_cannot_be_read_mid_call_does_not_break_the_grader(crashy, monkeypatch):
+    """A worker that dies during a call (its /proc entry gone before the channel says so) reads
+    as no CPU time (None): the call goes on to what the channel says, never a TypeError."""
+    worker = crashy._ready_worker()
+    readings = iter([worker.cpu_seconds()])
+    monkeypatch.setattr(worker, "cpu_seconds", lambda: next(readings, None))
+    assert crashy.call("nap", 0.2) is None        # polled several times while it naps
+    monkeypatch.undo()
+    assert crashy.call("fine") == "fine"
+
+
 def test_signalling_the_grader_is_refused(crashy):
     with pytest.raises(StudentRaised, match="PermissionError"):
         crashy.call("kill_parent")

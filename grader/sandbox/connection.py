@@ -217,7 +217,8 @@ class Connection:
             if remaining <= 0:
                 raise WorkerTimedOut()
             if cpu_start is not None and polled:
-                if self.cpu_seconds() - cpu_start > cpu_limit:
+                used = self.cpu_seconds()       # None: it just died; the poll below says so
+                if used is not None and used - cpu_start > cpu_limit:
                     raise WorkerTimedOut(cpu=True)
             if cpu_start is not None:
                 remaining = min(remaining, CPU_POLL_SECONDS)
