@@ -12,8 +12,10 @@ DIR/grades.csv and a summary of the batch.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
@@ -25,14 +27,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from grader.batch import mnist_probe, shards
 from grader.assignments import ASSIGNMENTS, get_assignment
 from grader.render.atomic import write_atomically
-from grader.batch import Graded, grade_batch
-from grader.classreport import top_misconceptions, write_class_report
+from grader.batch import Graded, grade_batch, start_server
+from grader.intake import layouts
 from grader.render import gradebook, jsonreport, summary, terminal, write_reports
 from grader.results import SubmissionResult
 from grader.checks.rubric import load as load_rubric
-from grader.sandbox.process import available_isolation, isolation_level
 from grader.intake.submission import Submission, UsageError, check_explicit_paths, check_paths, \
     find_submissions
+
+# The sandbox (NumPy with it) and the class report (nbformat, IPython's parser) are imported when
+# first used: the batch's fork server starts before them (start_server), so that its preload and
+# these imports run side by side; the class report's are made while the submissions are graded.
 
 REPORT = "report.json"
 GRADEBOOK = "grades.csv"
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing_mnist:
         _say(no_mnist_message(missing_mnist))
         return 2
+    start_server(_expected_in_processes(args))
     isolation = available_isolation()
     if args.require_isolation and isolation_level(isolation) == "limits only":
         _say(f"grade: --require-isolation: student code cannot be contained here ({isolation}). "
@@ -188,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         reused = sum(item.reused for item in graded.values())
         print_isolation(console, isolation)
         console.print(summary.render(results, reused))
+        from grader.classreport import top_misconceptions
         misconceptions = class_report and top_misconceptions(class_report)
         if misconceptions is not None:
             console.print(misconceptions)
@@ -197,6 +204,37 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"  gradebook: {args.out / GRADEBOOK}", style="dim", markup=False,
                       highlight=False)
     return _fail_under_status(results, args.fail_under)
+
+
+def available_isolation() -> str:
+    """What a worker gets here (grader.sandbox.process.available_isolation)."""
+    from grader.sandbox.process import available_isolation as probe
+    return probe()
+
+
+def isolation_level(description: str) -> str:
+    from grader.sandbox.process import isolation_level as level
+    return level(description)
+
+
+def _expected_in_processes(args: argparse.Namespace) -> int:
+    """About how many submissions this command grades in grading processes, from a look at the
+    PATHs that writes nothing (an LMS zip, unpacked only later, counts as a class); 0 when
+    unsure. Only decides whether the fork server starts early (start_server)."""
+    try:
+        found = sum(2 if Path(path).suffix.lower() == ".zip" else
+                    len(layouts.expand(Path(path), Path(os.devnull), args.assignment))
+                    for path in args.paths)
+    except Exception:               # whatever it is, main reads it again and says what is wrong
+        return 0
+    return found // args.shard.count if args.shard else found
+
+
+def _import_class_report_meanwhile() -> None:
+    """Import the class report's code in a thread, while the submissions are graded in other
+    processes: this process only waits for them then, and the report is built at the end."""
+    threading.Thread(target=importlib.import_module, args=("grader.classreport",),
+                     name="import-class-report", daemon=True).start()
 
 
 def _grade_showing_progress(submissions: list[Submission], args: argparse.Namespace,
@@ -214,6 +252,7 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
         console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
         yield item
         return
+    _import_class_report_meanwhile()
     with Progress(SpinnerColumn(), TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
@@ -229,6 +268,7 @@ def _write_class_report(out: Path, submissions: list[Submission]):
     """DIR/class.html, class.md and class.json from every report in DIR (grader.classreport);
     None, with a line on stderr, if it cannot be built: the grades are written already."""
     try:
+        from grader.classreport import write_class_report
         with shards.out_folder_lock(out):    # shards of one class share DIR/.notebooks.json
             return write_class_report(out, {submission.name: submission.notebook_path
                                             for submission in submissions

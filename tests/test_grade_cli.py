@@ -486,3 +486,40 @@ def test_the_isolation_in_force_is_one_line_at_the_top(tmp_path, capsys):
     first = capsys.readouterr().out.lstrip().splitlines()[0]
     assert first.startswith(("isolation: bubblewrap + Landlock",
                              "isolation: Landlock, without bubblewrap"))
+
+
+# --- starting up -------------------------------------------------------------------------------
+
+def test_the_fork_server_starts_before_the_isolation_probe_for_a_class_only(tmp_path, monkeypatch):
+    """A class: the server's preload (1-2 s) runs beside the probe and the reading of the
+    submissions. One submission is graded in the grade process itself: no server (start_server
+    starts none below 2), so Gradescope's single core is not shared."""
+    from grader import cli
+
+    class Probed(Exception):
+        """Stops the command at the probe: what came before it is what this test is about."""
+    calls = []
+
+    def probe():
+        calls.append("probe")
+        raise Probed
+    monkeypatch.setattr(cli, "start_server", lambda expected: calls.append(expected))
+    monkeypatch.setattr(cli, "available_isolation", probe)
+    examples = len([folder for folder in (EXAMPLES / "mnist_mlp").iterdir() if folder.is_dir()])
+    for paths, expected in [([EXAMPLES / "mnist_mlp"], examples),
+                            ([EXAMPLES / "mnist_mlp", "--shard", f"1/{examples}"], 1),
+                            ([CORRECT, BROKEN], 2), ([CORRECT], 1)]:
+        calls.clear()
+        with pytest.raises(Probed):
+            main([*map(str, paths), "--out", str(tmp_path / "out"), "--skip-mnist"])
+        assert calls == [expected, "probe"], paths
+    assert examples >= 2
+
+
+@pytest.mark.parametrize("expected, started", [(1, False), (2, True)])
+def test_start_server_starts_one_for_two_submissions_or_more(expected, started):
+    probe = ("import multiprocessing.forkserver as server; from grader.batch import start_server; "
+             f"start_server({expected}); print(server._forkserver._forkserver_pid is not None)")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True, timeout=120).stdout.strip()
+    assert shown == str(started)
