@@ -115,6 +115,7 @@ class GradingSession:
         self._outcomes: dict[str, CaseOutcome] = {}
         self._seconds: dict[str, float] = {}
         self._timed_out: dict[str, str] = {}   # exercise → the message of its first timeout
+        self.failed_exercises: set[str] = set()   # with a failed case so far (the suites' conftest)
 
     @property
     def outcomes(self) -> list[CaseOutcome]:
@@ -129,10 +130,7 @@ class GradingSession:
         if dropped:
             items[:] = [item for item in items if exercise_of(item) not in left_out]
             config.hook.pytest_deselected(items=dropped)
-        for item in items:
-            # pytest formats a failure's traceback, with the hidden source, for a report that is
-            # thrown away (outcomes come from the exception itself, below): 47 ms a failure.
-            item.repr_failure = item._repr_failure_py = _traceback_not_shown
+        hide_tracebacks(items)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item):
@@ -167,6 +165,14 @@ class GradingSession:
                 case=item.callspec.id if hasattr(item, "callspec") else "",
                 status=status, message=message, feedback=feedback,
                 seconds=round(self._seconds[item.nodeid], 4))
+
+
+def hide_tracebacks(items: list[pytest.Item]) -> None:
+    """pytest formats a failure's traceback, with the hidden source, for a report that is thrown
+    away (outcomes come from the exception itself, see pytest_runtest_makereport): 47 ms a
+    failure. These items format none."""
+    for item in items:
+        item.repr_failure = item._repr_failure_py = _traceback_not_shown
 
 
 def _traceback_not_shown(excinfo, style=None) -> str:

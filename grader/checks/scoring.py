@@ -40,6 +40,7 @@ import pytest
 from grader.checks import rubric as rubric_module
 from grader.extract import Extraction, UnreadableNotebook, extract_file
 from grader.batch.mnist_probe import MNIST_EXERCISE
+from grader.checks.collected import run_collected
 from grader.checks.plugin import CaseOutcome, GradingSession, MnistData
 from grader.results import NOT_GRADED, CaseResult, CheckResult, ExerciseResult, LoadError, \
     SubmissionResult
@@ -163,16 +164,18 @@ def numbered_cells(extraction: Extraction) -> list[str]:
     return cells
 
 
-def run_suites(session: GradingSession) -> int:
+def run_suites(session: GradingSession) -> None:
     """Run the hidden suites quietly against `session.student`; their output is discarded (it
-    could show hidden test source). Returns pytest's exit code."""
+    could show hidden test source)."""
     args = [str(SUITES_DIR), *PYTEST_ARGS, "--rootdir", str(SUITES_DIR),
             "--confcutdir", str(SUITES_DIR)]
     # Installed pytest plugins (anyio's alone imports asyncio backends: ~0.4 s) have no business
     # in the hidden suites: load none but ours.
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
             mock.patch.dict(os.environ, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
-        return int(pytest.main(args, plugins=[session]))
+        if run_collected(args, session):    # collected once per process (grader.checks.collected)
+            return
+        pytest.main(args, plugins=[session])
 
 
 def missing_functions(defined: set[str], extraction: Extraction,

@@ -26,10 +26,6 @@ from reference.notation import Notation, get_notation
 
 SESSION_PLUGIN = "grading_session"
 
-#: Exercises with at least one failed or errored check so far in this run.
-FAILED_EXERCISES = pytest.StashKey[set]()
-
-
 def exercise_of(item: pytest.Item) -> str:
     """`test_softmax.py` → `softmax`."""
     return item.path.stem.removeprefix("test_")
@@ -51,8 +47,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
-    if outcome.get_result().failed:
-        item.config.stash.setdefault(FAILED_EXERCISES, set()).add(exercise_of(item))
+    grading = item.config.pluginmanager.get_plugin(SESSION_PLUGIN)
+    if outcome.get_result().failed and grading is not None:
+        grading.failed_exercises.add(exercise_of(item))   # this submission's, not the process's
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +88,9 @@ def mnist(session):
 
 
 @pytest.fixture
-def failed_exercises(pytestconfig) -> set:
+def failed_exercises(session) -> set:
     """The exercises that lost points earlier in this run (read by the MNIST check)."""
-    return pytestconfig.stash.setdefault(FAILED_EXERCISES, set())
+    return session.failed_exercises
 
 
 @pytest.fixture
