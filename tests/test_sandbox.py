@@ -13,6 +13,7 @@ import gc
 import io
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -631,6 +632,28 @@ def memory_opens_from_sibling(pid: int) -> bool:
         finally:
             os._exit(2)
     return os.waitpid(child, 0)[1] == 0
+
+
+def test_bubblewrap_shows_the_worker_the_bytecode_cached_beside_its_modules(tmp_path, monkeypatch):
+    """So that a worker does not compile its modules again at every start: each cached .pyc
+    beside a worker module (never worker.py's, which Python does not read) is bound read-only
+    into /opt/nnkit/__pycache__/, and nothing when there is none."""
+    import py_compile
+    kit = tmp_path / "sandbox"
+    kit.mkdir()
+    for name in launcher.WORKER_FILES:
+        shutil.copy(launcher.HERE / name, kit / name)
+    monkeypatch.setattr(launcher, "HERE", kit)
+    assert launcher.compiled_worker_files() == []
+    cached = py_compile.compile(str(kit / "channel.py"), doraise=True)
+    py_compile.compile(str(kit / "worker.py"), doraise=True)
+    assert launcher.compiled_worker_files() == [(str(kit / "channel.py"), cached)]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    argv = launcher.build_launch(QUICK, scratch, 3, 4, bubblewrap=True).argv
+    binds = list(zip(argv, argv[1:], argv[2:]))
+    assert ("--ro-bind", cached, "/opt/nnkit/__pycache__/" + Path(cached).name) in binds
+    assert not any(bind[2].endswith("/worker.cpython-311.pyc") for bind in binds)
 
 
 def test_the_worker_runs_its_student_code_after_the_limits_are_set(tmp_path, mode):
