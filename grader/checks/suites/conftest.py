@@ -1,9 +1,11 @@
 """Fixtures of the hidden suites, built from the grading session the runner registers.
 
-The runner calls `pytest.main([...], plugins=[session])` with `session` registered under the
-plugin name `grading_session`: an object with `.student` (a `grader.sandbox.StudentProcess`),
+The runner (grader.checks.scoring.run_suites: the suites collected once per grading process, or
+`pytest.main`) registers `session` for one submission under the plugin name `grading_session`:
+an object with `.student` (a `grader.sandbox.StudentProcess`),
 `.assignment` (a `grader.assignments.Assignment`) and `.mnist` (`.train`/`.test` = (X, labels)
-in the assignment's notation, or `.error`, why the data is missing). The session deselects the
+in the assignment's notation, or `.error`, why the data is missing) and `.failed_exercises`,
+filled here as cases fail. The runner leaves out the
 exercises that are not to run (a missing function; mnist_accuracy under `grade --skip-mnist`), so
 their tests and fixtures never start.
 
