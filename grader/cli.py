@@ -155,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     if missing_mnist:
         _say(no_mnist_message(missing_mnist))
         return 2
-    start_server(_expected_in_processes(args))
+    expected = _expected_submissions(args)
+    start_server(expected)
+    if expected == 1:                  # graded here: its worker starts up beside the probe
+        from grader.checks import scoring
+        scoring.start_worker_ahead()
     isolation = available_isolation()
     if args.require_isolation and isolation_level(isolation) == "limits only":
         _say(f"grade: --require-isolation: student code cannot be contained here ({isolation}). "
@@ -217,10 +221,10 @@ def isolation_level(description: str) -> str:
     return level(description)
 
 
-def _expected_in_processes(args: argparse.Namespace) -> int:
-    """About how many submissions this command grades in grading processes, from a look at the
-    PATHs that writes nothing (an LMS zip, unpacked only later, counts as a class); 0 when
-    unsure. Only decides whether the fork server starts early (start_server)."""
+def _expected_submissions(args: argparse.Namespace) -> int:
+    """About how many submissions this command grades, from a look at the PATHs that writes
+    nothing (an LMS zip, unpacked only later, counts as a class); 0 when unsure. Only decides
+    what starts early: the fork server for several (start_server), one worker for one."""
     try:
         found = sum(2 if Path(path).suffix.lower() == ".zip" else
                     len(layouts.expand(Path(path), Path(os.devnull), args.assignment))

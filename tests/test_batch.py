@@ -303,3 +303,21 @@ def test_grading_processes_and_their_fork_server_are_undumpable():
     from grader import batch
     with ProcessPoolExecutor(1, mp_context=batch._context()) as pool:
         assert pool.submit(functools.partial(prctl, PR_GET_DUMPABLE)).result() == 0
+
+
+def test_a_worker_started_ahead_serves_the_next_grade_and_an_unused_one_is_stopped(tmp_path):
+    """scoring.start_worker_ahead: the `grade` command's single submission finds its worker
+    started (beside the isolation probe); one never used is stopped and its folder removed."""
+    from dataclasses import replace
+    from grader.checks import scoring
+    from grader.intake.submission import read_submission
+    scoring.start_worker_ahead()
+    spare = scoring._spare
+    assert spare is not None and spare.connection.alive
+    result = scoring.grade(replace(read_submission(EXAMPLES / "correct"), skip_mnist=True))
+    assert result.score == result.max_score and scoring._spare is None
+    assert not spare.scratch_dir.exists()
+    scoring.start_worker_ahead()
+    unused = scoring._spare
+    scoring.discard_spare()
+    assert not unused.connection.alive and not unused.scratch_dir.exists()

@@ -493,7 +493,7 @@ def test_the_isolation_in_force_is_one_line_at_the_top(tmp_path, capsys):
 def test_the_fork_server_starts_before_the_isolation_probe_for_a_class_only(tmp_path, monkeypatch):
     """A class: the server's preload (1-2 s) runs beside the probe and the reading of the
     submissions. One submission is graded in the grade process itself: no server (start_server
-    starts none below 2), so Gradescope's single core is not shared."""
+    starts none below 2), but its worker starts up beside the probe."""
     from grader import cli
 
     class Probed(Exception):
@@ -503,7 +503,9 @@ def test_the_fork_server_starts_before_the_isolation_probe_for_a_class_only(tmp_
     def probe():
         calls.append("probe")
         raise Probed
+    from grader.checks import scoring
     monkeypatch.setattr(cli, "start_server", lambda expected: calls.append(expected))
+    monkeypatch.setattr(scoring, "start_worker_ahead", lambda: calls.append("worker"))
     monkeypatch.setattr(cli, "available_isolation", probe)
     examples = len([folder for folder in (EXAMPLES / "mnist_mlp").iterdir() if folder.is_dir()])
     for paths, expected in [([EXAMPLES / "mnist_mlp"], examples),
@@ -512,7 +514,7 @@ def test_the_fork_server_starts_before_the_isolation_probe_for_a_class_only(tmp_
         calls.clear()
         with pytest.raises(Probed):
             main([*map(str, paths), "--out", str(tmp_path / "out"), "--skip-mnist"])
-        assert calls == [expected, "probe"], paths
+        assert calls == [expected, *(["worker"] if expected == 1 else []), "probe"], paths
     assert examples >= 2
 
 

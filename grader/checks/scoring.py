@@ -24,6 +24,7 @@ Aggregation rules (all here, so renderers never compute a score):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import io
@@ -122,6 +123,26 @@ def _grade_extraction(submission: Submission, extraction: Extraction, limits: Li
 
 #: The worker started ahead for this process's next submission (grader.sandbox.spare).
 _spare: SpareWorker | None = None
+
+
+def start_worker_ahead(limits: Limits | None = None) -> None:
+    """Start the worker of this process's next grade() now, so that it starts up beside whatever
+    this process does first (the `grade` command grading one submission: the isolation probe).
+    Unused, it is stopped when the process exits."""
+    global _spare
+    if _spare is None:
+        try:
+            _spare = SpareWorker.start(limits or Limits())
+        except (OSError, RuntimeError, ValueError):
+            return         # grade() starts its own and reports whatever is wrong
+        atexit.register(discard_spare)
+
+
+def discard_spare() -> None:
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        spare.discard()
 
 
 @contextlib.contextmanager
