@@ -13,8 +13,8 @@ After the last item every fixture is torn down, so the next submission starts fr
 own session fixture (its student), its own outcomes.
 
 This uses pytest's own entry points below `pytest.main` (`_prepareconfig`, `_do_configure`), which
-are not public: where they are missing or fail, `run` says so (False) and the caller falls back
-to `pytest.main`. A run interrupted by anything else than the suites' own outcomes (an internal
+are not public: where they are missing or fail, `run_collected` says so (False) and the caller
+falls back to `pytest.main`. A run interrupted by anything else than the suites' own outcomes (an internal
 error, Ctrl-C) leaves fixtures half set up, so the collection is thrown away and built anew.
 """
 

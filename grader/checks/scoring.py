@@ -126,18 +126,18 @@ _spare: SpareWorker | None = None
 
 
 def start_worker_ahead(limits: Limits | None = None) -> None:
-    """Start the worker of this process's next grade() now, so that it starts up beside whatever
-    this process does first (the `grade` command grading one submission: the isolation probe).
-    Unused, it is stopped when the process exits."""
+    """Start the worker of this process's next grade() now, so that it starts up beside what this
+    process does meanwhile: the current submission (a batch), or the isolation probe (the
+    `grade` command grading one submission). Unused, it is stopped when the process exits."""
     global _spare
     if _spare is None:
         try:
             _spare = SpareWorker.start(limits or Limits())
         except (OSError, RuntimeError, ValueError):
-            return         # grade() starts its own and reports whatever is wrong
-        atexit.register(discard_spare)
+            _spare = None    # the next grade() starts its own and reports whatever is wrong
 
 
+@atexit.register
 def discard_spare() -> None:
     global _spare
     spare, _spare = _spare, None
@@ -156,10 +156,7 @@ def student_process(cells: list[str], limits: Limits, start_next: bool):
         spare.discard()
         spare = None
     if start_next:
-        try:
-            _spare = SpareWorker.start(limits)
-        except (OSError, RuntimeError, ValueError):
-            _spare = None    # this submission's own start reports whatever is wrong
+        start_worker_ahead(limits)
     scratch = spare.scratch_dir if spare else Path(tempfile.mkdtemp(prefix="nnkit-scratch-"))
     try:
         with StudentProcess(cells, scratch, limits,

@@ -227,15 +227,15 @@ def bubblewrap_args(scratch_dir: Path, as_root: bool) -> list[str]:
     mounts.seal()
     for name in WORKER_FILES:
         mounts.bind(str(HERE / name), f"{INSIDE_WORKER_DIR}/{name}")
-    for source, cached in compiled_worker_files():
+    for cached in compiled_worker_files():
         mounts.bind(cached, f"{INSIDE_WORKER_DIR}/__pycache__/{os.path.basename(cached)}")
     mounts.bind(str(scratch_dir), INSIDE_SCRATCH, writable=True)
     # The worker enters /scratch itself once it is the scratch folder's owner.
     return args + ["--remount-ro", "/", "--chdir", "/"]
 
 
-def compiled_worker_files() -> list[tuple[str, str]]:
-    """(source, its bytecode) for each module the worker imports whose bytecode is cached beside
+def compiled_worker_files() -> list[str]:
+    """The bytecode of each module the worker imports whose bytecode is cached beside
     it (pip compiles an installed kit; an editable one has it once imported), for bubblewrap to
     show at /opt/nnkit/__pycache__/: otherwise every worker compiles them again (26 ms here).
     They are the kit's own files, as the sources are, and Python uses one only if its header
@@ -246,7 +246,7 @@ def compiled_worker_files() -> list[tuple[str, str]]:
             continue
         cached = importlib.util.cache_from_source(str(HERE / name))
         if os.path.isfile(cached):
-            compiled.append((str(HERE / name), cached))
+            compiled.append(cached)
     return compiled
 
 
