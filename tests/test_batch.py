@@ -321,3 +321,40 @@ def test_a_worker_started_ahead_serves_the_next_grade_and_an_unused_one_is_stopp
     unused = scoring._spare
     scoring.discard_spare()
     assert not unused.connection.alive and not unused.scratch_dir.exists()
+
+
+def test_grading_processes_adopt_the_batch_s_sandbox_probes(tmp_path, monkeypatch):
+    """A grading process takes what the `grade` process found out about the sandbox (whether
+    bubblewrap runs, what the interpreter loads) instead of probing again: here the batch's
+    answer is a made-up reason not to use bubblewrap, which a probe of their own would not give,
+    and every report says it."""
+    from dataclasses import replace
+    from grader.batch import grade_batch
+    from grader.intake.submission import read_submission
+    from grader.sandbox import process
+    reason = "bubblewrap was ruled out by this test's pretend probe"
+    monkeypatch.setattr(process, "_BUBBLEWRAP_PROBLEM", [reason])
+    submissions = [replace(read_submission(EXAMPLES / name), skip_mnist=True)
+                   for name in ("correct", "softmax_wrong_axis")]
+    graded = list(grade_batch(submissions, tmp_path / "out", jobs=1, skip_mnist=True))
+    assert len(graded) == 2
+    for item in graded:
+        assert reason in item.result.isolation, item.result.isolation
+
+
+def test_a_grading_process_starts_its_first_worker_and_collects_the_suites_before_its_first_task():
+    """start_grading_process: the first submission of a grading process finds its worker
+    starting and the hidden suites collected, rather than waiting for each in turn."""
+    from concurrent.futures import ProcessPoolExecutor
+    from grader import batch
+    from grader.sandbox.process import probes
+    with ProcessPoolExecutor(1, mp_context=batch._context(), initializer=batch.start_grading_process,
+                             initargs=(os.getpid(), probes())) as pool:
+        assert pool.submit(_first_task_finds).result() == (True, True)
+
+
+def _first_task_finds() -> tuple[bool, bool]:
+    """In a grading process: (its worker started ahead runs, the suites are collected)."""
+    from grader.checks import collected, scoring
+    return (scoring._spare is not None and scoring._spare.connection.alive,
+            tuple(scoring.SUITES_ARGS) in collected._COLLECTED)

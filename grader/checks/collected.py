@@ -61,11 +61,9 @@ class CollectedSuites:
 _COLLECTED: dict[tuple, CollectedSuites] = {}
 
 
-def run_collected(args: list[str], grading: GradingSession) -> bool:
-    """Run the suites for `grading` on this process's collection for `args` (made on first use);
-    False, having run nothing, when pytest cannot be driven this way here (the caller then
-    uses pytest.main). An internal error of pytest or the suites ends the run as pytest.main
-    would end it: the cases not yet run have no outcome (scoring makes each an error)."""
+def collect(args: list[str]) -> CollectedSuites | None:
+    """This process's collection for `args`, made now if it has none that is usable; None when
+    pytest cannot be driven this way here."""
     key = tuple(args)
     collected = _COLLECTED.get(key)
     if collected is None or not collected.usable:
@@ -73,7 +71,19 @@ def run_collected(args: list[str], grading: GradingSession) -> bool:
             collected = _COLLECTED[key] = CollectedSuites(args)
         except Exception:
             _COLLECTED.pop(key, None)
-            return False
+            return None
+    return collected
+
+
+def run_collected(args: list[str], grading: GradingSession) -> bool:
+    """Run the suites for `grading` on this process's collection for `args` (made on first use,
+    or ahead of it by `collect`); False, having run nothing, when pytest cannot be driven this
+    way here (the caller then uses pytest.main). An internal error of pytest or the suites ends
+    the run as pytest.main would end it: the cases not yet run have no outcome (scoring makes
+    each an error)."""
+    collected = collect(args)
+    if collected is None:
+        return False
     try:
         collected.run(grading)
     except Exception:   # a bug of the grader's: its cases not yet run become errors

@@ -41,7 +41,7 @@ import pytest
 from grader.checks import rubric as rubric_module
 from grader.extract import Extraction, UnreadableNotebook, extract_file
 from grader.batch.mnist_probe import MNIST_EXERCISE
-from grader.checks.collected import run_collected
+from grader.checks.collected import collect, run_collected
 from grader.checks.plugin import CaseOutcome, GradingSession, MnistData
 from grader.results import NOT_GRADED, CaseResult, CheckResult, ExerciseResult, LoadError, \
     SubmissionResult
@@ -182,18 +182,35 @@ def numbered_cells(extraction: Extraction) -> list[str]:
     return cells
 
 
+#: pytest's command line for the hidden suites.
+SUITES_ARGS = [str(SUITES_DIR), *PYTEST_ARGS, "--rootdir", str(SUITES_DIR),
+               "--confcutdir", str(SUITES_DIR)]
+
+
 def run_suites(session: GradingSession) -> None:
     """Run the hidden suites quietly against `session.student`; their output is discarded (it
     could show hidden test source)."""
-    args = [str(SUITES_DIR), *PYTEST_ARGS, "--rootdir", str(SUITES_DIR),
-            "--confcutdir", str(SUITES_DIR)]
-    # Installed pytest plugins (anyio's alone imports asyncio backends: ~0.4 s) have no business
-    # in the hidden suites: load none but ours.
+    with _quiet_pytest():
+        if run_collected(SUITES_ARGS, session):   # collected once per process (grader.checks.collected)
+            return
+        pytest.main(SUITES_ARGS, plugins=[session])
+
+
+def collect_suites() -> None:
+    """Collect the hidden suites now, ahead of this process's first run_suites (which collects
+    them itself where this could not)."""
+    with _quiet_pytest():
+        collect(SUITES_ARGS)
+
+
+@contextlib.contextmanager
+def _quiet_pytest():
+    """What pytest prints is thrown away (it could show hidden test source). Installed pytest
+    plugins (anyio's alone imports asyncio backends: ~0.4 s) have no business in the hidden
+    suites: none loads but ours."""
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
             mock.patch.dict(os.environ, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
-        if run_collected(args, session):    # collected once per process (grader.checks.collected)
-            return
-        pytest.main(args, plugins=[session])
+        yield
 
 
 def missing_functions(defined: set[str], extraction: Extraction,

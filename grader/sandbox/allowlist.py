@@ -62,9 +62,26 @@ class Runtime:
     libraries: list[str]        # shared libraries it maps from outside SYSTEM_FOLDERS
 
 
-@functools.cache
+#: runtime() once known in this process: asked, or adopted from the process that started it.
+_RUNTIME: list[Runtime] = []
+
+
 def runtime() -> Runtime:
-    """Ask the real interpreter, once per process, what it imports NumPy with."""
+    """What the real interpreter imports NumPy with: asked once per process (0.12 s: it starts
+    the interpreter), or what adopt_runtime was given."""
+    if not _RUNTIME:
+        _RUNTIME.append(_ask_runtime())
+    return _RUNTIME[0]
+
+
+def adopt_runtime(found: Runtime) -> None:
+    """Take `found`, what runtime() gave in the `grade` process that started this one (a batch's
+    grading process: the same interpreter, NumPy and machine), instead of asking again."""
+    if not _RUNTIME:
+        _RUNTIME.append(found)
+
+
+def _ask_runtime() -> Runtime:
     import numpy
     python = os.path.realpath(sys.executable)
     numpy_dir = os.path.dirname(os.path.realpath(numpy.__file__))
