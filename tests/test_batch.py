@@ -358,3 +358,19 @@ def _first_task_finds() -> tuple[bool, bool]:
     from grader.checks import collected, scoring
     return (scoring._spare is not None and scoring._spare.connection.alive,
             tuple(scoring.SUITES_ARGS) in collected._COLLECTED)
+
+
+def test_the_batch_passes_on_only_what_it_has_found_out_and_asks_nothing_itself(monkeypatch):
+    """probes() starts no worker and no interpreter: in plain mode the `grade` process never
+    asked whether bubblewrap runs, and its batch must not start a bubblewrap worker to find out."""
+    from grader.sandbox import allowlist, process
+
+    def asked():
+        raise AssertionError("probes() asked the machine itself")
+    monkeypatch.setattr(process, "_BUBBLEWRAP_PROBLEM", [])
+    monkeypatch.setattr(allowlist, "_RUNTIME", [])
+    monkeypatch.setattr(process, "_probe_bubblewrap", asked)
+    monkeypatch.setattr(allowlist, "_ask_runtime", asked)
+    assert process.probes() == ([], [])
+    process._BUBBLEWRAP_PROBLEM.append("no bwrap here")
+    assert process.probes() == (["no bwrap here"], [])

@@ -151,8 +151,8 @@ def grade_in_processes(batch: list[tuple[int, tuple[Submission, str]]], jobs: in
 
 
 def _run_pool(batch: list[tuple[int, tuple[Submission, str]]], jobs: int):
-    orphans = []
     from grader.sandbox.process import probes
+    orphans = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(batch)), mp_context=_context(),
                              initializer=start_grading_process,
                              initargs=(os.getpid(), probes())) as pool:

@@ -74,6 +74,11 @@ def runtime() -> Runtime:
     return _RUNTIME[0]
 
 
+def known_runtime() -> list[Runtime]:
+    """runtime()'s answer if this process has it already (a list of one), else []: asks nothing."""
+    return list(_RUNTIME)
+
+
 def adopt_runtime(found: Runtime) -> None:
     """Take `found`, what runtime() gave in the `grade` process that started this one (a batch's
     grading process: the same interpreter, NumPy and machine), instead of asking again."""

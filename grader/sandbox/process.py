@@ -23,9 +23,9 @@ from pathlib import Path
 
 from grader.sandbox import (MissingFunction, StudentCrashed, StudentError, StudentRaised,
                             StudentTimeout, UnsafeReply, channel, shared)
+from grader.sandbox.allowlist import Runtime, adopt_runtime, known_runtime
 from grader.sandbox.connection import (CapturedOutput, Connection, WorkerGone, WorkerTimedOut,
                                        size_text)
-from grader.sandbox.allowlist import Runtime, adopt_runtime, runtime
 from grader.sandbox.launcher import Launch, Limits, build_launch
 from grader.sandbox.scratch import empty_folder
 
@@ -569,21 +569,25 @@ def bubblewrap_problem() -> str | None:
     return _BUBBLEWRAP_PROBLEM[0]
 
 
-def probes() -> tuple[str | None, Runtime]:
-    """What this process found out about the machine for its workers (bubblewrap_problem, and
-    allowlist.runtime), for the grading processes of its batch to adopt (adopt_probes) instead
-    of each finding out again: 0.4 s of every grading process's start."""
-    return bubblewrap_problem(), runtime()
+def probes() -> tuple[list[str | None], list[Runtime]]:
+    """What this process has found out about the machine for its workers so far: the answers of
+    bubblewrap_problem and allowlist.runtime, each a list of one, or empty where it has not
+    asked. For the grading processes of its batch to adopt (adopt_probes) instead of each
+    finding out again (0.4 s of every grading process's start). It asks nothing itself: the
+    `grade` command has asked what its workers need (plain mode never probes bubblewrap)."""
+    return list(_BUBBLEWRAP_PROBLEM), known_runtime()
 
 
-def adopt_probes(found: tuple[str | None, Runtime]) -> None:
+def adopt_probes(found: tuple[list[str | None], list[Runtime]]) -> None:
     """Take what probes() gave in the `grade` process that started this one, moments ago: the
-    same user, environment and machine. Should bubblewrap fail here after all, a worker does not
-    start and the submission's grade says so; it never quietly gets weaker containment."""
-    problem, found_runtime = found
-    if not _BUBBLEWRAP_PROBLEM:
-        _BUBBLEWRAP_PROBLEM.append(problem)
-    adopt_runtime(found_runtime)
+    same user, environment and machine; what it had not asked is found out here when needed.
+    Should bubblewrap fail here after all, a worker does not start and the submission's grade
+    says so; it never quietly gets weaker containment."""
+    problems, runtimes = found
+    if problems and not _BUBBLEWRAP_PROBLEM:
+        _BUBBLEWRAP_PROBLEM.append(problems[0])
+    for found_runtime in runtimes:
+        adopt_runtime(found_runtime)
 
 
 def _probe_bubblewrap() -> str | None:
