@@ -340,6 +340,12 @@ def test_real_mnist(mnist_dir, notation):
     assert X.shape[1 - sample_axis] == Xt.shape[1 - sample_axis] == 784
     assert X.dtype == Xt.dtype == np.float32 and y.dtype == yt.dtype == np.int64
     assert X.min() == 0.0 and X.max() == 1.0
+    X20, y20 = load_mnist("train", notation, data_dir=mnist_dir, count=20_000)
+    assert X20.shape[sample_axis] == y20.shape[0] == 20_000
+    np.testing.assert_array_equal(X20, X[:20_000] if notation == "rows" else X[:, :20_000])
+    np.testing.assert_array_equal(y20, y[:20_000])
+    with pytest.raises(ValueError, match="60,000 images"):
+        load_mnist("train", notation, data_dir=mnist_dir, count=60_001)
     # The published class counts of the official training and test sets.
     assert np.bincount(y).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert np.bincount(yt).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

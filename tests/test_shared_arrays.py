@@ -188,5 +188,5 @@ def test_shared_training_images_are_the_images_read(mnist_dir, published):
     assert error is None
     images, _ = splits["train"]
     assert shared.name_of(images) == mnist_files.TRAIN_IMAGES
-    assert images.shape == (60_000, 784) and not images.flags.writeable
+    assert images.shape == (mnist_files.TRAIN_USED, 784) and not images.flags.writeable
     np.testing.assert_array_equal(MnistData("rows").train[0], images)

@@ -192,6 +192,27 @@ def mnist_suite():
     return module
 
 
+def test_the_grader_loads_exactly_the_training_images_the_recipes_train_on():
+    from grader.checks import mnist_files
+    assert max(recipe.images for recipe in mnist_suite().RECIPES.values()) == \
+        mnist_files.TRAIN_USED
+
+
+@pytest.mark.mnist
+def test_a_recipe_that_needs_more_training_images_than_are_loaded_is_a_kit_error(mnist_data):
+    suite = mnist_suite()
+    api = reference.for_notation("rows")
+    hidden = ASSIGNMENT["rows"].hidden
+    greedy = {hidden: suite.Recipe(images=len(mnist_data["rows"].train[1]) + 1, batch_size=200,
+                                   lr_start=0.5, lr_end=0.05, passing=0.86, reference=0.89)}
+    trainer = suite.Trainer(FakeStudent.from_functions(vars(api)), ASSIGNMENT["rows"],
+                            api.notation, api, mnist_data["rows"], ({}, {}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suite, "RECIPES", greedy)
+        with pytest.raises(RuntimeError, match="TRAIN_USED"):
+            trainer.train(set())
+
+
 @pytest.mark.mnist
 @pytest.mark.parametrize("notation", NOTATIONS)
 def test_the_reference_reaches_the_documented_accuracy(notation, mnist_data):

@@ -103,6 +103,10 @@ class Trainer:
         if recipe is None:
             raise RuntimeError(f"no MNIST recipe for hidden={self.assignment.hidden}: measure "
                                "the reference and add one to RECIPES")
+        if len(self.mnist.train[1]) < recipe.images:
+            raise RuntimeError(f"the MNIST recipe for hidden={self.assignment.hidden} trains on "
+                               f"{recipe.images} images, but only {len(self.mnist.train[1])} are "
+                               "loaded: raise grader.checks.mnist_files.TRAIN_USED")
         defined = set(self.student.functions)
         lost = set(failed_exercises) | {name for name in USED if name not in defined}
         replaced = tuple(name for name in USED if name in lost)
