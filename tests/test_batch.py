@@ -353,6 +353,20 @@ def test_a_grading_process_starts_its_first_worker_and_collects_the_suites_befor
         assert pool.submit(_first_task_finds).result() == (True, True)
 
 
+def test_the_fork_server_collects_the_suites_for_every_grading_process_it_forks():
+    """mnist_preload collects the hidden suites in the fork server: a grading process forked
+    from it has them before any initializer of its own runs."""
+    from concurrent.futures import ProcessPoolExecutor
+    from grader import batch
+    with ProcessPoolExecutor(1, mp_context=batch._context()) as pool:
+        assert pool.submit(_suites_collected).result()
+
+
+def _suites_collected() -> bool:
+    from grader.checks import collected, scoring
+    return tuple(scoring.SUITES_ARGS) in collected._COLLECTED
+
+
 def _first_task_finds() -> tuple[bool, bool]:
     """In a grading process: (its worker started ahead runs, the suites are collected)."""
     from grader.checks import collected, scoring
