@@ -192,6 +192,40 @@ def mnist_suite():
     return module
 
 
+class RecordingStudent(FakeStudent):
+    """The reference's functions, noting every array each call is given."""
+
+    def __init__(self, namespace):
+        super().__init__(namespace)
+        self.seen: list[bytes] = []
+
+    def call_detailed(self, name, *args, substitutes=None, **kwargs):
+        self.seen += [np.asarray(value).tobytes() for value in _arrays_in((args, kwargs))]
+        return super().call_detailed(name, *args, substitutes=substitutes, **kwargs)
+
+
+def _arrays_in(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays_in(item)
+
+
+def test_every_run_of_the_suites_gives_the_functions_the_same_random_inputs():
+    """The suites' generators are made once per process and set back to their seeded state for
+    each run (conftest.rng): the second submission graded gets the very inputs the first got."""
+    runs = []
+    for _ in range(2):
+        student = RecordingStudent(dict(vars(reference.for_notation("rows"))))
+        run_suites(student, ASSIGNMENT["rows"], exercises=GRADED)
+        runs.append(student.seen)
+    assert len(runs[0]) > 100 and runs[0] == runs[1]
+
+
 def test_the_grader_loads_exactly_the_training_images_the_recipes_train_on():
     from grader.checks import mnist_files
     assert max(recipe.images for recipe in mnist_suite().RECIPES.values()) == \
