@@ -226,6 +226,23 @@ def test_every_run_of_the_suites_gives_the_functions_the_same_random_inputs():
     assert len(runs[0]) > 100 and runs[0] == runs[1]
 
 
+def test_a_network_case_drawn_again_is_a_fresh_copy_and_leaves_the_generator_where_drawing_would():
+    spec = importlib.util.spec_from_file_location("suites_conftest", SUITES / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = conftest   # dataclasses look their module up while being created
+    spec.loader.exec_module(conftest)
+    make_case = conftest.network_case.__wrapped__
+    notation = reference.notation.get_notation("columns")
+    drawn, again = (np.random.default_rng(7) for _ in range(2))
+    first = make_case(notation, drawn)(4, 6)
+    first.params["W1"][:] = 0                        # what a check does to its own case
+    second = make_case(notation, again)(4, 6)
+    assert not np.any(second.params["W1"] == 0) and second.params["W1"].flags.f_contiguous
+    assert drawn.random() == again.random()          # both generators moved on alike
+    fresh = np.random.default_rng(7)
+    assert np.array_equal(second.labels, fresh.integers(0, 10, size=4))
+
+
 def test_the_grader_loads_exactly_the_training_images_the_recipes_train_on():
     from grader.checks import mnist_files
     assert max(recipe.images for recipe in mnist_suite().RECIPES.values()) == \
