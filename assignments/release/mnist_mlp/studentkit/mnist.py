@@ -352,7 +352,8 @@ def _verify(folder: Path) -> None:
 
 def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = False,
                data_dir: str | os.PathLike | None = None, download: bool = True,
-               out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               out: np.ndarray | None = None, count: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """One split of MNIST as arrays ready for the network.
 
     split: "train" (60,000 images) or "test" (10,000). notation: "rows" gives X (m, 784), one
@@ -362,6 +363,8 @@ def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = Fal
     Files are read once per process; later calls only convert them (a few tens of milliseconds).
     out: a float32 array (m, 784) to write X into, C-ordered (the grader's shared memory); X is
     then `out` itself, as rows (or its transposed view as columns).
+    count: only the split's first `count` images and labels (all of them by default); the whole
+    files are still read and checked.
     """
     if split not in FILES:
         raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
@@ -370,6 +373,10 @@ def load_mnist(split: str = "train", notation: str = "rows", one_hot: bool = Fal
     folder = ensure_mnist(data_dir, download)
     images_path, labels_path = (_find_file(folder, name) for name in FILES[split])
     images, labels = _read_split(images_path, labels_path)
+    if count is not None:
+        if not 0 <= count <= len(labels):
+            raise ValueError(f"count={count}: the {split} split has {len(labels):,} images")
+        images, labels = images[:count], labels[:count]
     # Each pixel value / 255, computed in float32.
     X = np.divide(images.reshape(len(images), -1), np.float32(255), dtype=np.float32, out=out)
     y = labels.astype(np.int64)
