@@ -281,6 +281,18 @@ def test_the_reference_reaches_the_documented_accuracy(notation, mnist_data):
 
 @pytest.mark.mnist
 @pytest.mark.parametrize("notation", NOTATIONS)
+def test_test_accuracy_is_the_same_measured_in_one_thread_or_two(notation, mnist_data):
+    suite, api = mnist_suite(), reference.for_notation(notation)
+    X_test, labels = mnist_data[notation].test
+    params = api.init_params(n_hidden=ASSIGNMENT[notation].hidden, seed=5, dtype=np.float64)
+    one, two = (suite.accuracy_on_test_images(api, api.notation, X_test, labels, params, threads)
+                for threads in (1, 2))
+    assert one == two == api.accuracy(X_test.astype(np.float64), labels, params)
+    assert 0 < one < 1
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("notation", NOTATIONS)
 def test_a_correct_submission_passes_the_mnist_checks(notation, mnist_data):
     outcomes = run_suites(FakeStudent.from_source(SOLUTIONS[notation]), ASSIGNMENT[notation],
                           mnist=mnist_data[notation], exercises=["mnist_accuracy"])

@@ -153,14 +153,15 @@ def grade_in_processes(batch: list[tuple[int, tuple[Submission, str]]], jobs: in
 def _run_pool(batch: list[tuple[int, tuple[Submission, str]]], jobs: int):
     from grader.sandbox.process import probes
     orphans = []
+    # A process that will get another submission starts its worker while grading this one
+    # (grader.sandbox.spare), and measures test accuracy in two threads, on a core the batch
+    # leaves idle: with a process per core they would only compete with them (measured: 200
+    # submissions, --jobs 2 on 2 cores) and hold one more worker's memory.
+    spare_core = jobs < _cores()
     with ProcessPoolExecutor(max_workers=min(jobs, len(batch)), mp_context=_context(),
                              initializer=start_grading_process,
-                             initargs=(os.getpid(), probes())) as pool:
-        # A process that will get another submission starts its worker while grading this one
-        # (grader.sandbox.spare), on a core the batch leaves idle: with a process per core it
-        # would only compete with them (measured: 200 submissions, --jobs 2 on 2 cores) and
-        # hold one more worker's memory. Only the last `jobs` submissions are surely the last.
-        spare_core = jobs < _cores()
+                             initargs=(os.getpid(), probes(), spare_core)) as pool:
+        # Only the last `jobs` submissions are surely the last.
         futures = {pool.submit(grade_safely, *work,
                                spare_core and position < len(batch) - jobs): (index, work)
                    for position, (index, work) in enumerate(batch)}
@@ -181,6 +182,8 @@ EXIT_ORPHANED = 70
 PRELOAD = ["grader.batch.mnist_reading",     # first: MNIST is read while the others import
            "grader.checks.scoring", "grader.checks.expect", "grader.checks.diagnose",
            "grader.checks.gradient_check", "reference", "studentkit.mnist",
+           # NumPy imports numpy.ma on the first np.median, which the hints call (80 ms)
+           "numpy.ma",
            "grader.batch.mnist_preload"]
 
 
@@ -228,15 +231,19 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def start_grading_process(batch_pid: int, sandbox_probes: tuple) -> None:
+def start_grading_process(batch_pid: int, sandbox_probes: tuple, spare_core: bool = False
+                          ) -> None:
     """Runs first in each grading process, before its first submission arrives: follow the
     batch (follow_batch); take what the `grade` process found out about the sandbox moments ago
     (sandbox.process.adopt_probes) instead of probing again; start the first submission's
     worker, and collect the hidden suites while it starts up (grader.checks.collected), unless
     the fork server collected them already (mnist_preload). Without this, the first submission
-    of each grading process waited for all three in turn (0.26 s, 0.13 s and 0.25 s here)."""
+    of each grading process waited for all three in turn (0.26 s, 0.13 s and 0.25 s here).
+    spare_core: the batch leaves this process a core to spare (plugin.use_spare_core)."""
     follow_batch(batch_pid)
-    from grader.checks import scoring
+    from grader.checks import plugin, scoring
+    if spare_core:
+        plugin.use_spare_core()
     from grader.sandbox.process import adopt_probes
     adopt_probes(sandbox_probes)
     scoring.start_worker_ahead()
