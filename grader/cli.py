@@ -234,11 +234,19 @@ def _expected_submissions(args: argparse.Namespace) -> int:
     return found // args.shard.count if args.shard else found
 
 
-def _import_class_report_meanwhile() -> None:
-    """Import the class report's code in a thread, while the submissions are graded in other
+def _prepare_class_report_meanwhile(submissions: list[Submission]) -> None:
+    """Import the class report's code and read what it needs besides the reports (the starter
+    code, the catalogue of mistakes) in a thread, while the submissions are graded in other
     processes: this process only waits for them then, and the report is built at the end."""
-    threading.Thread(target=importlib.import_module, args=("grader.classreport",),
-                     name="import-class-report", daemon=True).start()
+    assignments = sorted({submission.assignment.id for submission in submissions
+                          if submission.assignment is not None})
+
+    def prepare() -> None:
+        try:
+            importlib.import_module("grader.classreport").prepare(assignments)
+        except Exception:       # the report, built at the end, says what is wrong, if anything
+            pass
+    threading.Thread(target=prepare, name="prepare-class-report", daemon=True).start()
 
 
 def _grade_showing_progress(submissions: list[Submission], args: argparse.Namespace,
@@ -256,7 +264,7 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
         console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
         yield item
         return
-    _import_class_report_meanwhile()
+    _prepare_class_report_meanwhile(submissions)
     with Progress(SpinnerColumn(), TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
