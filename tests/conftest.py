@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.extract.cells import import_nbformat
+
+# Test modules import nbformat themselves: through the kit's import, which keeps jsonschema from
+# building a grammar nobody uses (1.4 s) where rfc3987_syntax is installed.
+import_nbformat()
+
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from grader.extract import UnreadableNotebook, extract_cells, extract_file  # first: see extract.py
+import subprocess
+import sys
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
+import nbformat
+import pytest
+from nbformat import v3, v4
 
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
-from nbformat import v3, v4  # noqa: E402
+from grader.extract import UnreadableNotebook, extract_cells, extract_file
 
 
 def notebook(tmp_path, *cells: str, markdown_first: bool = False):

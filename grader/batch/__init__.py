@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
+from grader.extract.cells import import_nbformat
 from grader.render.atomic import remove_leftovers
 from grader.batch.kit import source_files
 from grader.results import SubmissionResult
@@ -239,6 +240,7 @@ def start_grading_process(batch_pid: int, sandbox_probes: tuple, spare_core: boo
     worker, and collect the hidden suites while it starts up (grader.checks.collected), unless
     the fork server collected them already (mnist_preload). Without this, the first submission
     of each grading process waited for all three in turn (0.26 s, 0.13 s and 0.25 s here).
+    nbformat, which the fork server leaves out to be ready sooner, is imported meanwhile too.
     spare_core: the batch leaves this process a core to spare (plugin.use_spare_core)."""
     follow_batch(batch_pid)
     from grader.checks import plugin, scoring
@@ -248,6 +250,7 @@ def start_grading_process(batch_pid: int, sandbox_probes: tuple, spare_core: boo
     adopt_probes(sandbox_probes)
     scoring.start_worker_ahead()
     scoring.collect_suites()
+    import_nbformat()        # for the first notebook: meanwhile the worker starts up
 
 
 def follow_batch(batch_pid: int) -> None:

@@ -9,12 +9,18 @@ import sys
 import warnings
 from pathlib import Path
 
-# jsonschema builds a grammar for IRI checking at import time (~1.4 s) when rfc3987_syntax is
-# installed; notebook schemas never check IRIs, and jsonschema treats the module as optional.
-sys.modules.setdefault("rfc3987_syntax", None)
-import nbformat  # noqa: E402  (must come after the line above)
-
 _PY_CELL_MARKER = re.compile(r"^# ?%%")
+
+
+def import_nbformat():
+    """nbformat, imported on first use: it brings jsonschema (0.1 s), which only notebooks need,
+    so that a batch's fork server, whose start every grading process waits for, does without
+    it; a grading process imports it while its first worker starts (grader.batch)."""
+    # jsonschema builds a grammar for IRI checking at import time (~1.4 s) when rfc3987_syntax
+    # is installed; notebook schemas never check IRIs, and jsonschema treats it as optional.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import nbformat
+    return nbformat
 
 
 class UnreadableNotebook(Exception):
@@ -42,7 +48,7 @@ def read_notebook_cells(path: Path) -> list[tuple[int, str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
+            notebook = import_nbformat().reads(text, as_version=4)
         code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
         return [(index, _cell_source(cell)) for index, cell in enumerate(code_cells)]
     except Exception as error:  # nbformat raises many kinds for malformed notebooks
