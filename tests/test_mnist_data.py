@@ -167,6 +167,16 @@ def test_labels_above_nine_are_rejected(tiny):
         load_mnist("test", data_dir=folder, download=False)
 
 
+def test_a_copy_that_is_not_official_is_checked_whole_even_for_its_first_images(tiny):
+    # Only the official files' checksums vouch for the bytes after the first images asked for.
+    folder, _ = tiny
+    labels = np.zeros(SIZES["train"], np.uint8)
+    labels[-1] = 12
+    write_idx(folder / FILES["train"][1], labels, LABELS_MAGIC)
+    with pytest.raises(MnistFormatError, match="a label is 12"):
+        load_mnist("train", data_dir=folder, download=False, count=1)
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 

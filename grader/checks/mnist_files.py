@@ -15,8 +15,9 @@ TRAIN_IMAGES = "mnist-train-images"
 
 def load_mnist_splits(share_train: bool = False) -> tuple[dict, str | None]:
     """({split: (X, labels)}, None) with X (m, 784) float32, or ({}, what to do) when the data
-    cannot be had: the whole test split, and the first TRAIN_USED training images (both files
-    are read and checked whole). share_train: the training images are a read-only copy in
+    cannot be had: the whole test split, and the first TRAIN_USED training images (of the
+    official files, checked by their checksums, only these are decompressed; another copy is
+    read and checked whole). share_train: the training images are a read-only copy in
     sealed shared memory, which every sandbox worker started afterwards maps instead of being
     sent them (grader/sandbox/shared.py): for a process that starts many (the batch's fork
     server)."""
