@@ -31,9 +31,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import importlib.util
-import os
-import sys
+from IPython.core.inputtransformer2 import TransformerManager
 
 # Reading cells lives in grader.extract.cells; these names are re-exported for the extract step's users.
 from grader.extract.cells import UnreadableNotebook, read_notebook_cells, read_py_cells  # noqa: F401
@@ -58,36 +56,6 @@ NOT_NEEDED_PACKAGES = frozenset({"matplotlib", "seaborn", "plotly", "IPython", "
                                  "studentkit"})
 #: Cell magics that run their body as ordinary Python.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
-
-
-
-def _load_input_transformer():
-    """IPython's TransformerManager, the code that turns magics and shell escapes into Python.
-    Its module, IPython/core/inputtransformer2.py, imports only the standard library, so it is
-    loaded here on its own: importing it as `IPython.core.inputtransformer2` runs IPython's
-    package first (its shell, prompt_toolkit, jedi: 0.2 s of every grading process's start, and
-    of the batch's class report). Should a later IPython give that module imports of its own,
-    they import IPython as usual: slower, the same transformer."""
-    name = "nnkit_ipython_inputtransformer2"
-    if name not in sys.modules:
-        package = importlib.util.find_spec("IPython")
-        folders = package.submodule_search_locations if package else None
-        path = os.path.join(folders[0], "core", "inputtransformer2.py") if folders else ""
-        if not os.path.isfile(path):
-            from IPython.core.inputtransformer2 import TransformerManager
-            return TransformerManager
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
-    return sys.modules[name].TransformerManager
-
-
-TransformerManager = _load_input_transformer()
 
 _DEF_PATTERN = re.compile(r"^(?:async\s+)?def\s+(\w+)|^(\w+)\s*=\s*lambda\b", re.MULTILINE)
 
