@@ -127,7 +127,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     header_size = 4 + 4 * n_dims
     if len(data) < header_size:
         raise MnistFormatError(f"{path}: truncated inside its header." + _REPLACE_HINT)
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(n_dims))
+    shape = _idx_shape(data)
     expected, found = math.prod(shape), len(data) - header_size
     if found != expected:
         what = "truncated" if found < expected else "longer than its header says"
@@ -145,27 +145,34 @@ def read_idx_start(path: str | os.PathLike, count: int) -> np.ndarray:
     training set's first 20,000 images cost a third of all 60,000. Any other file is read whole
     by read_idx, which checks it."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise MnistError(f"cannot read {path}: {error.strerror or error}") from None
+    raw = _read_raw(path)
     decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)    # gzip
     data = decompressor.decompress(raw, 4)
     header_size = 4 + 4 * data[3]
     data += decompressor.decompress(decompressor.unconsumed_tail, header_size - len(data))
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(data[3]))
+    shape = _idx_shape(data)
     count = min(max(count, 0), shape[0])
     size = count * math.prod(shape[1:])
     body = decompressor.decompress(decompressor.unconsumed_tail, size)
     return np.frombuffer(body, dtype=np.uint8).reshape((count, *shape[1:]))
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's content, decompressed when it is gzip (recognised by its first two bytes)."""
+def _idx_shape(data: bytes) -> tuple[int, ...]:
+    """The dimensions an IDX header announces (data starts with the whole header)."""
+    return tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(data[3]))
+
+
+def _read_raw(path: Path) -> bytes:
+    """The file's bytes as they are on disk."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise MnistError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's content, decompressed when it is gzip (recognised by its first two bytes)."""
+    raw = _read_raw(path)
     if raw[:2] != b"\x1f\x8b":
         return raw
     try:
