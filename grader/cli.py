@@ -237,7 +237,12 @@ def _expected_submissions(args: argparse.Namespace) -> int:
 def _prepare_class_report_meanwhile(submissions: list[Submission]) -> None:
     """Import the class report's code and read what it needs besides the reports (the starter
     code, the catalogue of mistakes) in a thread, while the submissions are graded in other
-    processes: this process only waits for them then, and the report is built at the end."""
+    processes: this process only waits for them then, and the report is built at the end.
+
+    Meanwhile the main thread imports none of the kit's modules (kit_digest finds the packages
+    without importing them): two threads importing one package's modules in different orders
+    can deadlock, which Python 3.11 breaks with a _DeadlockError that stopped the whole batch.
+    tests/test_batch.py checks it."""
     assignments = sorted({submission.assignment.id for submission in submissions
                           if submission.assignment is not None})
 

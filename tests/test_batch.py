@@ -240,6 +240,50 @@ def test_a_rerun_reuses_what_is_up_to_date_and_force_regrades(tmp_path):
     assert [row["submission"] for row in grades(out)] == ["student00", "student01", "student02"]
 
 
+#: Runs `grade` with every import logged as (thread, module, time), and prints which of the kit's
+#: modules the main thread imported while the class report's thread was importing.
+IMPORTS_WHILE_PREPARING = """
+import importlib.util, json, sys, threading, time
+log = []
+class Logged:
+    def find_spec(self, name, path=None, target=None):
+        frame = sys._getframe(1)
+        while frame is not None:         # importlib.util.find_spec looks without importing
+            if frame.f_code.co_filename in ("<frozen importlib.util>", importlib.util.__file__):
+                return None
+            frame = frame.f_back
+        log.append((threading.current_thread().name, name, time.perf_counter()))
+sys.meta_path.insert(0, Logged())
+if __name__ == "__main__":
+    from grader import cli
+    try:
+        cli.main(sys.argv[1:])
+    finally:
+        thread = [when for who, _, when in log if who == "prepare-class-report"]
+        kit = ("grader", "reference", "studentkit")
+        print(json.dumps({"thread": len(thread), "main": sorted(
+            name for who, name, when in log if who == "MainThread" and thread
+            and min(thread) <= when <= max(thread) and name.split(".")[0] in kit)}))
+"""
+
+
+def test_the_main_thread_imports_none_of_the_kit_while_the_class_report_is_imported(tmp_path):
+    """The class report's code is imported in a thread while a class is graded. Had the main
+    thread imported kit modules meanwhile (kit_digest imported `reference`), the two could
+    deadlock: Python 3.11 locks `reference.notation` before importing `reference`, and broke
+    the deadlock with a _DeadlockError that stopped a CI batch before its first report."""
+    make_class(tmp_path, ["correct", "stubs_left"])
+    script = tmp_path / "logged_grade.py"
+    script.write_text(IMPORTS_WHILE_PREPARING)
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "class"), "--out",
+                          str(tmp_path / "feedback"), "--jobs", "1", "--skip-mnist"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["thread"] > 0, "the class report's thread imported nothing: is it still there?"
+    assert found["main"] == []
+
+
 def live_processes_marked(mark: str) -> list[int]:
     """Processes (not zombies) whose environment carries `mark`."""
     found = []
@@ -265,16 +309,21 @@ def test_a_batch_killed_with_sigkill_resumes_and_grades_each_submission_exactly_
     out = tmp_path / "feedback"
     mark = f"NNKIT_TEST_MARK_{uuid.uuid4().hex}"
     env = {**os.environ, mark: "1"}
-    batch = subprocess.Popen([sys.executable, "-m", "grader", str(tmp_path / "class"), "--out",
-                              str(out), "--jobs", "1"], cwd=tmp_path, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    printed = tmp_path / "printed.txt"
+    with open(printed, "wb") as stream:
+        batch = subprocess.Popen([sys.executable, "-m", "grader", str(tmp_path / "class"),
+                                  "--out", str(out), "--jobs", "1"], cwd=tmp_path, env=env,
+                                 stdout=stream, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while len(report_times(out)) < 2 and time.monotonic() < deadline and batch.poll() is None:
         time.sleep(0.05)
+    ended_by_itself = batch.poll()
     batch.send_signal(signal.SIGKILL)
     batch.wait()
     graded_before = report_times(out)
-    assert 2 <= len(graded_before) < len(names), "the kill should land mid-batch"
+    assert 2 <= len(graded_before) < len(names), (
+        f"the kill should land mid-batch; the batch had ended by itself with {ended_by_itself} "
+        f"after grading {len(graded_before)} and printed:\n{printed.read_text(errors='replace')}")
 
     deadline = time.monotonic() + 10           # grading processes notice within 0.2 s
     while live_processes_marked(mark) and time.monotonic() < deadline:

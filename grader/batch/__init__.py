@@ -17,6 +17,7 @@ with a readable report.json holds a complete set of reports.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import multiprocessing.util
@@ -97,14 +98,28 @@ def grading_environment(skip_mnist: bool = False, isolation: str = "") -> str:
 
 
 def kit_digest() -> str:
-    """sha256 over the kit's source files (grader.batch.kit), their paths included, in sorted order."""
+    """sha256 over the kit's source files (grader.batch.kit), their paths included, in sorted order.
+
+    The packages are found without being imported: this runs while the class report's code is
+    imported in a thread (cli._prepare_class_report_meanwhile), and Python 3.11 raises
+    _DeadlockError when one thread runs `reference/__init__` while another imports
+    `reference.notation` (it locks the submodule before importing its parent)."""
     digest = hashlib.sha256()
     for package in KIT_PACKAGES:
-        root = Path(__import__(package).__file__).parent
+        root = package_folder(package)
         for path in source_files(root):
             digest.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def package_folder(package: str) -> Path:
+    """The folder of the top-level `package`, found on the import path without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"the kit's package {package!r} is not installed here",
+                                  name=package)
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def mnist_state() -> str:
