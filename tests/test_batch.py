@@ -284,6 +284,20 @@ def test_the_main_thread_imports_none_of_the_kit_while_the_class_report_is_impor
     assert found["main"] == []
 
 
+def test_the_fork_servers_mnist_thread_imports_nothing_while_the_server_imports():
+    """The batch's fork server reads MNIST in a thread while it imports the grading code
+    (grader.batch.mnist_reading). Had that thread imported modules (it imported grader.sandbox
+    and numpy), the two could deadlock as above, in the server every grading process comes from."""
+    script = IMPORTS_WHILE_PREPARING.split("if __name__")[0] + (
+        "import grader.batch.mnist_reading as reading\n"
+        "reading.reader.join()\n"
+        "print(json.dumps(sorted(name for who, name, _ in log if who == 'mnist-reading')))\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+
+
 def live_processes_marked(mark: str) -> list[int]:
     """Processes (not zombies) whose environment carries `mark`."""
     found = []

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import threading
 
+# What the thread calls is imported here, before it starts, so that it imports nothing while the
+# server imports the grading code: two threads importing a package's modules in different
+# orders deadlock (Python 3.11 locks a submodule before importing its package, and breaks the
+# cycle with a _DeadlockError). tests/test_batch.py checks the thread imports nothing.
+import grader.sandbox.shared  # noqa: F401  (the shared training images)
+import studentkit.mnist  # noqa: F401  (the reader)
 from grader.checks.mnist_files import load_mnist_splits
 
 loaded: list = []
