@@ -263,7 +263,9 @@ if __name__ == "__main__":
         kit = ("grader", "reference", "studentkit")
         print(json.dumps({"thread": len(thread), "main": sorted(
             name for who, name, when in log if who == "MainThread" and thread
-            and min(thread) <= when <= max(thread) and name.split(".")[0] in kit)}))
+            and min(thread) <= when <= max(thread) and name.split(".")[0] in kit),
+            "others": sorted(f"{who}: {name}" for who, name, _ in log
+                             if who not in ("MainThread", "prepare-class-report"))}))
 """
 
 
@@ -282,6 +284,19 @@ def test_the_main_thread_imports_none_of_the_kit_while_the_class_report_is_impor
     found = json.loads(run.stdout.strip().splitlines()[-1])
     assert found["thread"] > 0, "the class report's thread imported nothing: is it still there?"
     assert found["main"] == []
+
+
+def test_one_submissions_mnist_thread_imports_nothing_while_the_suites_are_collected(tmp_path):
+    """`grade` of one submission reads MNIST in a thread (plugin._loading) while pytest imports
+    and collects the hidden suites in the main thread: that thread must import nothing either."""
+    make_class(tmp_path, ["correct"])
+    script = tmp_path / "logged_grade.py"
+    script.write_text(IMPORTS_WHILE_PREPARING)
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "class" / "student00"),
+                          "--out", str(tmp_path / "feedback")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1])["others"] == []
 
 
 def test_the_fork_servers_mnist_thread_imports_nothing_while_the_server_imports():
