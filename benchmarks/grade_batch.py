@@ -14,8 +14,15 @@ every 50 ms from /proc/<pid>/smaps_rollup. PSS splits pages shared between proce
 server's copy-on-write imports, numpy's libraries) among them, so the sum is what the run really
 takes from the machine; summed RSS counts shared pages once per process and is shown beside it.
 
-Targets (issue 5): 200 submissions in under 5 minutes on 2 cores, a 1 → 2 jobs speed-up of at
-least 1.7×, and a peak under 1 GB.
+CPU time is that of the whole process tree, counted by the kernel: `grade` runs in a cgroup of
+its own (cgroup v2's cpu.stat, or v1's cpuacct), made for the run and removed after it, so every
+process below it counts, even the short-lived ones sampling would miss. Where no cgroup can be
+made (not root, no delegation) it says so and the rest is measured all the same. From it come the
+cores one run kept busy (CPU time / wall time) and, for each later --jobs value, the speed-up that
+value could have at most when it needs the same CPU time as the first: cores / cores busy at first.
+
+Targets (issue 12): 1,000 submissions in under 300 s with --jobs 2 on 2 cores, a peak under 1 GB,
+and a 1 → 2 jobs speed-up of at least 1.8×.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "assignments" / "examples"
 SAMPLE_SECONDS = 0.05
+CGROUP_ROOTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/cpuacct"))
 
 
 def make_class(folder: Path, count: int) -> Path:
@@ -113,17 +121,66 @@ def rollup(pid: int) -> dict[str, int]:
     return fields
 
 
-def run(class_dir: Path, jobs: int, out: Path) -> tuple[float, TreeMemory, int]:
+class CpuMeter:
+    """A cgroup of its own for one run: CPU seconds used by every process put in it (and their
+    descendants), or None where no cgroup could be made here (`why` then says why)."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+        self.why = ""
+        for root in CGROUP_ROOTS:
+            v2 = (root / "cgroup.controllers").is_file()
+            if not v2 and not (root / "cpuacct.usage").is_file():
+                continue
+            folder = root / f"nnkit-bench-{os.getpid()}-{time.monotonic_ns()}"
+            try:
+                folder.mkdir()
+            except OSError as error:
+                self.why = f"cannot make a cgroup in {root} ({error.strerror})"
+                continue
+            self.folder, self.v2 = folder, v2
+            return
+        self.why = self.why or "no cgroup file system with CPU accounting here"
+
+    def join(self) -> int:
+        """Runs in the child before exec: move it into the cgroup (nothing else may run here)."""
+        if self.folder is not None:
+            (self.folder / "cgroup.procs").write_text(str(os.getpid()))
+        return 0
+
+    def finish(self) -> float | None:
+        """The CPU seconds, once every process in the cgroup is gone (the fork server ends just
+        after `grade`); the cgroup is removed. None without a cgroup."""
+        if self.folder is None:
+            return None
+        deadline = time.monotonic() + 10
+        while (self.folder / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.v2:
+            usage = dict(line.split() for line in (self.folder / "cpu.stat").read_text().splitlines())
+            seconds = int(usage["usage_usec"]) / 1e6
+        else:
+            seconds = int((self.folder / "cpuacct.usage").read_text()) / 1e9
+        try:
+            self.folder.rmdir()
+        except OSError:
+            print(f"note: could not remove the cgroup {self.folder}; remove it by hand")
+        return seconds
+
+
+def run(class_dir: Path, jobs: int, out: Path) -> tuple[float, TreeMemory, int, CpuMeter]:
+    meter = CpuMeter()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "grader", str(class_dir), "--out", str(out),
                                 "--jobs", str(jobs)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=meter.join)
     with TreeMemory(process.pid) as memory:
         _, errors = process.communicate()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
+        meter.finish()
         sys.exit(f"grade failed with status {process.returncode}:\n{errors}")
-    return seconds, memory, len(list(out.glob("*/report.json")))
+    return seconds, memory, len(list(out.glob("*/report.json"))), meter
 
 
 def main() -> None:
@@ -137,19 +194,31 @@ def main() -> None:
         print("note: MNIST_DIR is not set; MNIST is read from the kit's default folder")
     print(f"{args.count} submissions, cycling {len(list(EXAMPLES.glob('*/*/*.ipynb')))} examples; "
           f"{os.cpu_count()} CPU cores")
-    times = {}
+    times, busy = {}, {}
     with tempfile.TemporaryDirectory(prefix="nnkit-batch-bench-") as folder:
         class_dir = make_class(Path(folder), args.count)
         for jobs in args.jobs:
-            seconds, memory, reports = run(class_dir, jobs, Path(folder) / f"out-{jobs}")
+            seconds, memory, reports, meter = run(class_dir, jobs, Path(folder) / f"out-{jobs}")
             times[jobs] = seconds
             print(f"--jobs {jobs}: {seconds:6.1f} s for {reports} reports "
                   f"({seconds / args.count:.2f} s per submission); peak memory "
                   f"{memory.peak_pss / 2**20:.0f} MiB PSS ({memory.peak_rss / 2**20:.0f} MiB summed "
                   f"RSS) over up to {memory.peak_processes} processes")
+            cpu = meter.finish()
+            if cpu is None:
+                print(f"          CPU time not measured: {meter.why}")
+            else:
+                busy[jobs] = cpu / seconds
+                print(f"          CPU time {cpu:6.1f} s ({cpu / args.count:.2f} s per submission): "
+                      f"{busy[jobs]:.2f} cores busy")
     baseline = args.jobs[0]
     for jobs in args.jobs[1:]:
-        print(f"speed-up {baseline} → {jobs} jobs: {times[baseline] / times[jobs]:.2f}×")
+        line = f"speed-up {baseline} → {jobs} jobs: {times[baseline] / times[jobs]:.2f}×"
+        if baseline in busy:
+            most = min(jobs, os.cpu_count() or jobs) / busy[baseline]
+            line += (f" (at most {most:.2f}× when {jobs} jobs need the CPU time {baseline} did: "
+                     f"{baseline} already kept {busy[baseline]:.2f} cores busy)")
+        print(line)
 
 
 if __name__ == "__main__":

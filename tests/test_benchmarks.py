@@ -1,0 +1,42 @@
+"""The benchmarks' own measuring tools (the benchmarks themselves are run by hand: see the README's
+figures table)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"nnkit_benchmark_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_cpu_meter_counts_the_cpu_time_of_a_child_and_of_its_children():
+    """grade_batch.CpuMeter: a child that computes 0.3 s itself and 0.3 s in a grandchild it
+    waits for counts about 0.6 s, and the cgroup is gone afterwards."""
+    meter = load("grade_batch").CpuMeter()
+    if meter.folder is None:
+        pytest.skip(f"no cgroup can be made here: {meter.why}")
+    spin = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    child = spin + f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {spin!r}])\n"
+    subprocess.run([sys.executable, "-c", child], check=True, preexec_fn=meter.join)
+    seconds = meter.finish()
+    assert 0.55 <= seconds <= 1.5
+    assert not meter.folder.exists()
+
+
+def test_without_a_cgroup_the_meter_says_why_and_measures_nothing(monkeypatch, tmp_path):
+    grade_batch = load("grade_batch")
+    monkeypatch.setattr(grade_batch, "CGROUP_ROOTS", (tmp_path,))
+    meter = grade_batch.CpuMeter()
+    assert meter.folder is None and meter.why and meter.finish() is None
+    assert meter.join() == 0
