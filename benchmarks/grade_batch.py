@@ -64,8 +64,8 @@ def make_class(folder: Path, count: int) -> Path:
 class TreeMemory:
     """Samples the PSS and RSS summed over a process and all its descendants; keeps the peaks."""
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pid: int, every: float = SAMPLE_SECONDS):
+        self.pid, self.every = pid, every
         self.peak_pss = self.peak_rss = 0
         self.peak_processes = 0
         self.cpu_seconds = 0.0      # what the sampling itself used
@@ -98,7 +98,7 @@ class TreeMemory:
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_processes = max(self.peak_processes, len(pids))
-            self._stop.wait(SAMPLE_SECONDS)
+            self._stop.wait(self.every)
 
 
 def descendants(root: int) -> list[int]:
