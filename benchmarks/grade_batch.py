@@ -155,9 +155,13 @@ class CpuMeter:
         self.why = self.why or "no cgroup file system with CPU accounting here"
 
     def join(self) -> int:
-        """Runs in the child before exec: move it into the cgroup (nothing else may run here)."""
+        """Runs in the child before exec: move it into the cgroup (nothing else may run here).
+        Where that is refused, the run goes on outside it, and `finish` finds nothing counted."""
         if self.folder is not None:
-            (self.folder / "cgroup.procs").write_text(str(os.getpid()))
+            try:
+                (self.folder / "cgroup.procs").write_text(str(os.getpid()))
+            except OSError:
+                pass
         return 0
 
     def finish(self) -> float | None:
@@ -177,6 +181,9 @@ class CpuMeter:
             self.folder.rmdir()
         except OSError:
             print(f"note: could not remove the cgroup {self.folder}; remove it by hand")
+        if seconds == 0:
+            self.why = f"the run could not be moved into the cgroup {self.folder}"
+            return None
         return seconds
 
 

@@ -30,6 +30,8 @@ def test_the_cpu_meter_counts_the_cpu_time_of_a_child_and_of_its_children():
     child = spin + f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {spin!r}])\n"
     subprocess.run([sys.executable, "-c", child], check=True, preexec_fn=meter.join)
     seconds = meter.finish()
+    if seconds is None:
+        pytest.skip(meter.why)
     assert 0.55 <= seconds <= 1.5
     assert not meter.folder.exists()
 
