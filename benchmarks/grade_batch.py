@@ -173,7 +173,8 @@ class CpuMeter:
         while (self.folder / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
             time.sleep(0.05)
         if self.v2:
-            usage = dict(line.split() for line in (self.folder / "cpu.stat").read_text().splitlines())
+            stat = (self.folder / "cpu.stat").read_text()
+            usage = dict(line.split() for line in stat.splitlines())
             seconds = int(usage["usage_usec"]) / 1e6
         else:
             seconds = int((self.folder / "cpuacct.usage").read_text()) / 1e9
