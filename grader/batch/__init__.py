@@ -17,7 +17,6 @@ with a readable report.json holds a complete set of reports.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import multiprocessing
 import multiprocessing.util
@@ -38,10 +37,6 @@ from grader.render.atomic import remove_leftovers
 from grader.batch.kit import source_files
 from grader.results import SubmissionResult
 from grader.intake.submission import Submission
-
-#: The packages whose source decides a grade (grader/ includes the suites and rubric.toml).
-KIT_PACKAGES = ("grader", "reference", "studentkit")
-
 
 @dataclass(frozen=True)
 class Graded:
@@ -103,6 +98,7 @@ def kit_digest() -> str:
     imported in a thread (cli._prepare_class_report_meanwhile), and Python 3.11 raises
     _DeadlockError when one thread runs `reference/__init__` while another imports
     `reference.notation` (it locks the submodule before importing its parent)."""
+    from grader.sandbox.allowlist import KIT_PACKAGES   # grader/ holds the suites and rubric
     digest = hashlib.sha256()
     for package in KIT_PACKAGES:
         root = package_folder(package)
@@ -114,11 +110,12 @@ def kit_digest() -> str:
 
 def package_folder(package: str) -> Path:
     """The folder of the top-level `package`, found on the import path without importing it."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
+    from grader.sandbox.allowlist import package_folders
+    folders = package_folders(package)
+    if not folders:
         raise ModuleNotFoundError(f"the kit's package {package!r} is not installed here",
                                   name=package)
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(folders[0])
 
 
 def mnist_state() -> str:

@@ -35,7 +35,8 @@ SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/zero", 
                 "/dev/random", "/sys/devices/system/cpu", "/proc/self")
 #: Where installers put packages: never shown whole, wherever they sit.
 PACKAGE_FOLDERS = ("site-packages", "dist-packages")
-#: The kit's importable packages: what a student must never import or read.
+#: The kit's importable packages: what a student must never import or read, and whose source
+#: decides a grade (a batch's fingerprints cover them: grader.batch.kit_digest).
 KIT_PACKAGES = ("grader", "reference", "studentkit")
 #: NumPy's own modules the worker imports up front; the rest load lazily from NumPy's folder.
 NUMPY_MODULES = ("numpy", "numpy.linalg", "numpy.random", "numpy.fft")
@@ -113,15 +114,20 @@ def _probe_env() -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"}
 
 
+def package_folders(package: str) -> list[str]:
+    """The folders of the top-level `package` ([] if it is not installed), found on the import
+    path without importing it."""
+    spec = importlib.util.find_spec(package)
+    return list(spec.submodule_search_locations or []) if spec else []
+
+
 @functools.cache
 def hidden_paths() -> list[str]:
     """The kit's package folders, wherever they are installed, and its source checkout when it
     is one (an editable install: its examples and source notebooks hold the solutions)."""
     hidden = set()
     for package in KIT_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        if spec and spec.submodule_search_locations:
-            hidden |= {os.path.realpath(path) for path in spec.submodule_search_locations}
+        hidden |= {os.path.realpath(path) for path in package_folders(package)}
     here = Path(__file__).resolve()
     checkout = here.parents[2]
     if (checkout / "pyproject.toml").is_file() and checkout.name not in PACKAGE_FOLDERS:
