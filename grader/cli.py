@@ -35,7 +35,7 @@ from grader.checks.rubric import load as load_rubric
 from grader.intake.submission import Submission, UsageError, check_explicit_paths, check_paths, \
     find_submissions
 
-# The sandbox (NumPy with it) and the class report (nbformat, IPython's parser) are imported when
+# The sandbox (NumPy with it) and the class report (IPython's parser) are imported when
 # first used: the batch's fork server starts before them (start_server), so that its preload and
 # these imports run side by side; the class report's are made while the submissions are graded.
 

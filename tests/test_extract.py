@@ -169,6 +169,112 @@ def test_unreadable_notebooks_are_a_problem_not_a_crash(tmp_path, content, reaso
     assert reason in str(raised.value) and str(raised.value).startswith("broken.ipynb ")
 
 
+def _saved_by_jupyter() -> dict:
+    """A format-4.5 notebook as Jupyter saves one: markdown, a code cell with lines as a list,
+    outputs of each kind, an attachment."""
+    import json
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Exercise", attachments={"a.png": {"image/png": ["iVBOR", "w0"]}}),
+        v4.new_code_cell("import numpy as np\ndef relu(Z):\n    return np.maximum(Z, 0)\n",
+                         outputs=[v4.new_output("stream", text="hi\n"),
+                                  v4.new_output("execute_result", {"text/plain": ["1", "2"]},
+                                                execution_count=1),
+                                  v4.new_output("error", ename="E", evalue="", traceback=[])]),
+        v4.new_raw_cell("raw"), v4.new_code_cell("x = 1\n")])
+    data = json.loads(nbformat.writes(nb))
+    assert type(data["cells"][1]["source"]) is list     # Jupyter saves text as lines
+    return data
+
+
+def _broken_ways(data: dict):
+    """(what is odd, the notebook) for each way a format-4 notebook can be odd in its layout."""
+    import copy
+
+    def changed(what, change):
+        odd = copy.deepcopy(data)
+        change(odd)
+        return what, odd
+    code, markdown = 1, 0
+    yield changed("no metadata", lambda nb: nb.pop("metadata"))
+    yield changed("metadata a list", lambda nb: nb.update(metadata=[]))
+    yield changed("no nbformat_minor", lambda nb: nb.pop("nbformat_minor"))
+    yield changed("a cell that is text", lambda nb: nb["cells"].append("def f(): pass"))
+    yield changed("a cell without metadata", lambda nb: nb["cells"][code].pop("metadata"))
+    yield changed("cell metadata text", lambda nb: nb["cells"][code].update(metadata="x"))
+    yield changed("no source", lambda nb: nb["cells"][code].pop("source"))
+    yield changed("source a number", lambda nb: nb["cells"][code].update(source=3))
+    yield changed("source lines with a number", lambda nb: nb["cells"][code]["source"].append(3))
+    yield changed("source null", lambda nb: nb["cells"][code].update(source=None))
+    yield changed("attachments a list", lambda nb: nb["cells"][markdown].update(attachments=[]))
+    yield changed("an attachment text",
+                  lambda nb: nb["cells"][markdown]["attachments"].update({"b.png": "x"}))
+    yield changed("outputs text", lambda nb: nb["cells"][code].update(outputs="none"))
+    yield changed("outputs an object", lambda nb: nb["cells"][code].update(outputs={"a": 1}))
+    yield changed("outputs empty object", lambda nb: nb["cells"][code].update(outputs={}))
+    yield changed("an output a number", lambda nb: nb["cells"][code]["outputs"].append(1))
+    yield changed("output data a list", lambda nb: nb["cells"][code]["outputs"][1].update(data=[]))
+    yield changed("output data null",
+                  lambda nb: nb["cells"][code]["outputs"][1].update(data=None))
+    yield changed("output text lines with a number",
+                  lambda nb: nb["cells"][code]["outputs"][0].update(text=["a", 1]))
+    yield changed("output text a number",
+                  lambda nb: nb["cells"][code]["outputs"][0].update(text=1))
+    yield changed("outputs on a markdown cell",
+                  lambda nb: nb["cells"][markdown].update(outputs="x"))
+    yield changed("no cell_type", lambda nb: nb["cells"][code].pop("cell_type"))
+    yield changed("nbformat 4.0 (a float)", lambda nb: nb.update(nbformat=4.0))
+    yield changed("minor version 99", lambda nb: nb.update(nbformat_minor=99))
+    yield changed("nbformat 3", lambda nb: nb.update(nbformat=3))
+    yield changed("nbformat 5", lambda nb: nb.update(nbformat=5))
+
+
+def test_a_notebook_as_jupyter_saves_it_is_read_without_nbformat():
+    """Plain format-4 notebooks, every one Jupyter saves, skip nbformat, which takes a grading
+    process 0.1-0.15 s to import; they give what nbformat gives."""
+    import json
+    from grader.extract.cells import nbformat_cells, plain_format_4_cells
+    data = _saved_by_jupyter()
+    plain = plain_format_4_cells(data)
+    assert plain == nbformat_cells(json.dumps(data))
+    assert plain[0] == (0, "import numpy as np\ndef relu(Z):\n    return np.maximum(Z, 0)\n")
+    assert [index for index, _ in plain] == [0, 1]
+
+
+def test_reading_without_nbformat_gives_what_nbformat_gives_or_leaves_it_to_nbformat():
+    """For every odd layout: the plain reading either declines (None: nbformat reads it, and
+    refuses it if it must) or gives exactly nbformat's cells; never cells nbformat would refuse."""
+    import json
+    from grader.extract.cells import nbformat_cells, plain_format_4_cells
+    declined = []
+    for what, odd in _broken_ways(_saved_by_jupyter()):
+        plain = plain_format_4_cells(odd)
+        try:
+            by_nbformat = nbformat_cells(json.dumps(odd))
+        except Exception as error:
+            by_nbformat = f"refused ({type(error).__name__})"
+        if plain is None:
+            declined.append(what)
+        else:
+            assert plain == by_nbformat, what
+    # Most odd layouts go to nbformat; these few read the same either way.
+    assert set(declined) >= {"no metadata", "a cell that is text", "cell metadata text",
+                             "source lines with a number", "outputs text", "an output a number",
+                             "output data null", "nbformat 3"}
+
+
+def test_grading_a_plain_notebook_imports_no_nbformat(tmp_path):
+    import subprocess
+    import sys
+    path = notebook(tmp_path, "def relu(Z):\n    return Z * (Z > 0)\n")
+    script = ("import sys; from grader.extract import extract_file; "
+              f"assert 'relu' in extract_file({str(path)!r}).definitions; "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('nbformat', 'jsonschema', 'fastjsonschema')))")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True)
+    assert shown.stdout.strip() == "[]"
+
+
 def test_py_files_split_on_percent_markers_with_file_line_numbers(tmp_path):
     path = tmp_path / "mnist_mlp.py"
     path.write_text("import numpy as np\n"

@@ -252,7 +252,6 @@ def start_grading_process(batch_pid: int, sandbox_probes: tuple, spare_core: boo
     worker, and collect the hidden suites while it starts up (grader.checks.collected), unless
     the fork server collected them already (mnist_preload). Without this, the first submission
     of each grading process waited for all three in turn (0.26 s, 0.13 s and 0.25 s here).
-    nbformat, which the fork server leaves out to be ready sooner, is imported meanwhile too.
     spare_core: the batch leaves this process a core to spare (plugin.use_spare_core)."""
     follow_batch(batch_pid)
     from grader.checks import plugin, scoring
@@ -262,10 +261,6 @@ def start_grading_process(batch_pid: int, sandbox_probes: tuple, spare_core: boo
     adopt_probes(sandbox_probes)
     scoring.start_worker_ahead()
     scoring.collect_suites()
-    # For the first notebook, while the worker starts up. Imported here, not by the `grade`
-    # process, which extracts nothing: grader.extract imports IPython (0.06-0.08 s of its start).
-    from grader.extract.cells import import_nbformat
-    import_nbformat()
 
 
 def follow_batch(batch_pid: int) -> None:

@@ -24,7 +24,6 @@ import ast
 import builtins
 import functools
 import io
-import json
 import keyword
 import re
 import tokenize
@@ -87,18 +86,9 @@ def own_code(path: Path, assignment_id: str | None) -> OwnCode | None:
 
 
 def _code_cells(path: Path) -> list[tuple[int, str]]:
-    """(index, source) of the code cells. A notebook already in format 4 is read as plain JSON:
-    nbformat's validation costs more than the rest of this step, and grading has already read the
-    same bytes with it; anything else goes through grader.extract's own readers."""
+    """(index, source) of the code cells, read as grading reads them."""
     if path.suffix == ".py":
         return extract.read_py_cells(path)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-        if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
-            return [(index, _source(cell)) for index, cell in enumerate(data["cells"])
-                    if isinstance(cell, dict) and cell.get("cell_type") == "code"]
-    except (OSError, ValueError, RecursionError, AttributeError, TypeError):
-        pass   # not a plain format-4 notebook: grader.extract reads it, or says why it cannot
     return extract.read_notebook_cells(path)
 
 
@@ -125,9 +115,6 @@ def _kept_cells(cells: list[tuple[int, str]]) -> list[tuple[ast.Module, list[str
     return [(tree, lines) for _, tree, lines in sorted(kept, key=lambda item: item[0])]
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _definitions(cells: list[tuple[ast.Module, list[str]]]
