@@ -238,6 +238,8 @@ def _prepare_class_report_meanwhile(submissions: list[Submission]) -> None:
     """Import the class report's code and read what it needs besides the reports (the starter
     code, the catalogue of mistakes) in a thread, while the submissions are graded in other
     processes: this process only waits for them then, and the report is built at the end.
+    Called once the first report is written, not before: until then the fork server's preload
+    and the first grading process need both cores (0.05 s sooner to the first grade).
 
     Meanwhile the main thread imports none of the kit's modules (kit_digest finds the packages
     without importing them): two threads importing one package's modules in different orders
@@ -269,15 +271,16 @@ def _grade_showing_progress(submissions: list[Submission], args: argparse.Namesp
         console.print(f"  reports: {folder}/", style="dim", markup=False, highlight=False)
         yield item
         return
-    _prepare_class_report_meanwhile(submissions)
     with Progress(SpinnerColumn(), TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("grading", total=len(submissions))
-        for item in items:
+        for count, item in enumerate(items):
             _write(item, args.out)
             progress.console.print(summary.line(item.result, item.reused))
             progress.advance(task)
+            if count == 0:
+                _prepare_class_report_meanwhile(submissions)
             yield item
 
 
