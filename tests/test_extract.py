@@ -262,17 +262,54 @@ def test_reading_without_nbformat_gives_what_nbformat_gives_or_leaves_it_to_nbfo
                              "output data null", "nbformat 3"}
 
 
-def test_grading_a_plain_notebook_imports_no_nbformat(tmp_path):
+def test_grading_a_plain_notebook_imports_neither_nbformat_nor_ipython(tmp_path):
     import subprocess
     import sys
     path = notebook(tmp_path, "def relu(Z):\n    return Z * (Z > 0)\n")
     script = ("import sys; from grader.extract import extract_file; "
               f"assert 'relu' in extract_file({str(path)!r}).definitions; "
               "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-              "('nbformat', 'jsonschema', 'fastjsonschema')))")
+              "('nbformat', 'jsonschema', 'fastjsonschema', 'IPython')))")
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True)
     assert shown.stdout.strip() == "[]"
+
+
+#: Cells IPython's transformer changes although they parse as Python, and cells that do not start
+#: as plain Python: each must go to IPython, as before, so that extraction stays what it was.
+CHANGED_BY_IPYTHON = ["s = '''\n... a\n'''\n", "x = 1\n...\n", "s = '''\nIn [1]: x\n'''",
+                      "d = {\n    ...: 1}\n", "s = '''\n>>> x\n'''\n", "\x0cx = 1\n", "\rx = 1\n"]
+
+
+def _every_cell_and_module() -> list[str]:
+    """Every code cell of the kit's notebooks and every Python file of the kit."""
+    from pathlib import Path
+
+    from grader.extract.cells import read_notebook_cells
+    root = Path(__file__).resolve().parents[1]
+    sources = [path.read_text() for path in root.glob("[!.]*/**/*.py")]
+    for path in root.glob("[!.]*/**/*.ipynb"):
+        sources += [source for _, source in read_notebook_cells(path)]
+    return sources
+
+
+def test_plain_python_skips_ipythons_transformer_only_where_it_changes_nothing():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from grader.extract import _plain_python, _transform_magics
+    skipped = 0
+    for source in _every_cell_and_module() + CHANGED_BY_IPYTHON + ["x = 1", "x = 1   ", "y = 2\r\n"]:
+        body = source.lstrip("\n \t")
+        if _plain_python(body):     # what the transformer gave, before the plain cells skipped it
+            skipped += 1
+            leading = "\n" * source[:len(source) - len(body)].count("\n")
+            assert _transform_magics(source) == (
+                leading + TransformerManager().transform_cell(body), None), source[:80]
+    for source in CHANGED_BY_IPYTHON:
+        assert not _plain_python(source), source
+        assert TransformerManager().transform_cell(source) != source + "\n" * (
+            not source.endswith("\n")), f"IPython no longer changes {source!r}: drop it here"
+    assert skipped > 900     # of 956
 
 
 def test_py_files_split_on_percent_markers_with_file_line_numbers(tmp_path):
