@@ -190,3 +190,77 @@ def test_shared_training_images_are_the_images_read(mnist_dir, published):
     assert shared.name_of(images) == mnist_files.TRAIN_IMAGES
     assert images.shape == (mnist_files.TRAIN_USED, 784) and not images.flags.writeable
     np.testing.assert_array_equal(MnistData("rows").train[0], images)
+
+
+# ---- the request region: large requests' arrays, written by the grader, read by the worker --------
+
+#: What a hostile submission tries on the request region it finds in its own memory map.
+REGION_TAMPERING = '''
+import ctypes, mmap, os
+def make_writable():
+    """(permissions, mprotect's result, errno) for each mapping of the request region."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    tried = []
+    for line in open("/proc/self/maps"):
+        if "nnkit-requests" in line:
+            start, end = (int(bound, 16) for bound in line.split()[0].split("-"))
+            result = libc.mprotect(ctypes.c_void_p(start), end - start,
+                                   mmap.PROT_READ | mmap.PROT_WRITE)
+            tried.append((line.split()[1], result, ctypes.get_errno()))
+    return tried
+
+def total(X, params):
+    return float(X.sum()), {name: float(value.sum()) for name, value in params.items()}
+'''
+
+
+def _large_request():
+    rng = np.random.default_rng(3)
+    return rng.random((300, 784)), {"W1": rng.random((784, 128)), "b1": rng.random((1, 128))}
+
+
+def _expected_total(X, params):
+    return float(X.sum()), {name: float(value.sum()) for name, value in params.items()}
+
+
+@pytest.mark.parametrize("with_region", [True, False])
+def test_large_requests_cross_in_the_request_region_and_arrive_the_same(tmp_path, monkeypatch,
+                                                                       with_region):
+    """A request of 2.7 MB of arrays is copied into the worker's region, not written on the
+    pipe; without a region (no sealed memfds: macOS, a kernel before 5.1) it takes the pipe;
+    the worker gets the very same arrays either way."""
+    if not with_region:
+        monkeypatch.setattr(shared, "request_region", lambda size: None)
+    elif shared.request_region(1 << 12) is None:
+        pytest.skip("no sealed memfds here")
+    X, params = _large_request()
+    with StudentProcess([REGION_TAMPERING], tmp_path, QUICK) as student:
+        assert student.call("total", X, params) == _expected_total(X, params)
+        region = student._worker.region
+        if with_region:
+            assert region.find(X.tobytes()[:4096]) >= 0         # the arrays went there
+            assert region.find(params["W1"].tobytes()[-4096:]) >= 0
+        else:
+            assert region is None
+        assert student.call("total", X[:2], {"b1": params["b1"]}) == _expected_total(
+            X[:2], {"b1": params["b1"]})                       # small: on the pipe
+
+
+@pytest.mark.parametrize("mode", ["bubblewrap", "plain"])
+def test_the_students_code_cannot_write_the_request_region(tmp_path, mode):
+    """The worker maps the region read-only and closes its descriptor before any student code
+    runs; the memfd is sealed (F_SEAL_FUTURE_WRITE), so the kernel refuses to make that mapping
+    writable, and no descriptor is left to map, write or reopen."""
+    require_mode(mode)
+    if shared.request_region(1 << 12) is None:
+        pytest.skip("no sealed memfds here")
+    X, params = _large_request()
+    with StudentProcess([REGION_TAMPERING, TAMPERING], tmp_path, QUICK,
+                        isolation=mode) as student:
+        assert student.call("total", X, params) == _expected_total(X, params)
+        tried = student.call("make_writable")
+        assert [(permissions, result) for permissions, result, _ in tried] == [("r--s", -1)]
+        assert not [attempt for attempt in student.call("tamper") if attempt.endswith("done")]
+        X2, params2 = X[::-1].copy(), {"W1": params["W1"] * 2, "b1": params["b1"]}
+        assert student.call("total", X2, params2) == _expected_total(X2, params2)

@@ -10,6 +10,10 @@ A frame is a 16-byte prefix, a JSON header and a body of array blobs:
     body    each blob is the .npy encoding (format 1.0 or 2.0, never pickled) of one array,
             zero-padded to a multiple of 64 bytes so that every decoded array is aligned
 
+A request from the grader whose arrays are large has its body in the worker's request region
+instead (a sealed memfd the worker maps read-only, see shared.request_region): its prefix then
+starts with b"NNK2" and only the prefix and header cross the pipe (into_region, read_frame).
+
 A value ("tree") inside a header is JSON, with the three kinds JSON lacks wrapped in a one-key
 object: dict → {"d": {key: tree}}, tuple → {"t": [tree, ...]}, array → {"a": blob index}.
 A bare JSON object therefore never is a value. Floats round-trip exactly, NaN and ±inf included.
@@ -37,6 +41,8 @@ import struct
 import numpy as np
 
 MAGIC = b"NNK1"
+#: A request whose body is in the worker's request region, not on the pipe (into_region).
+IN_REGION_MAGIC = b"NNK2"
 PREFIX = struct.Struct("<4sIQ")
 ALIGN = 64
 MAX_DEPTH = 8              # containers inside containers; forward's (A2, cache) needs 2
@@ -210,6 +216,26 @@ def pack(header: dict, arrays: list) -> list:
     return [PREFIX.pack(MAGIC, len(encoded), body_length), encoded] + buffers
 
 
+def into_region(buffers: list, region) -> list:
+    """A frame packed by `pack` (grader → worker) with its body copied into `region`, the
+    worker's request region (shared.request_region): what is left to write on the pipe, the
+    prefix (magic IN_REGION_MAGIC) and the header. A memory copy instead of a pipe's two
+    (measured: 0.22 ms of the grader's CPU for each 800 KB written into a pipe, as much again
+    for the worker reading it). The caller checks the body fits, and sends the next request
+    only once this one is answered: the worker copies a body out before it does anything."""
+    offset = 0
+    for buffer in buffers[2:]:
+        view = memoryview(buffer).cast("B")
+        region[offset:offset + len(view)] = view
+        offset += len(view)
+    return [IN_REGION_MAGIC + bytes(buffers[0])[len(MAGIC):], buffers[1]]
+
+
+def body_length(buffers: list) -> int:
+    """The body length a frame packed by `pack` announces."""
+    return PREFIX.unpack(bytes(buffers[0]))[2]
+
+
 def _npy_parts(array: np.ndarray) -> tuple[bytes, memoryview]:
     if not (array.flags.c_contiguous or array.flags.f_contiguous):
         array = np.ascontiguousarray(array)
@@ -361,8 +387,20 @@ def read_exactly(fd: int, size: int) -> bytearray:
     return buffer
 
 
-def read_frame(fd: int, max_body: int = 1 << 40) -> tuple[dict, list[np.ndarray]]:
-    """The next frame from a blocking `fd`: its header and its arrays."""
-    header_length, body_length = parse_prefix(bytes(read_exactly(fd, PREFIX.size)), max_body)
-    header = parse_header(bytes(read_exactly(fd, header_length)), body_length)
-    return header, unpack_arrays(header, read_exactly(fd, body_length))
+def read_frame(fd: int, max_body: int = 1 << 40, region=None) -> tuple[dict, list[np.ndarray]]:
+    """The next frame from a blocking `fd`: its header and its arrays. `region`: the worker's
+    request region (read-only), where a request marked IN_REGION_MAGIC has its body; the body
+    is copied out before anything else happens."""
+    prefix = bytes(read_exactly(fd, PREFIX.size))
+    in_region = region is not None and prefix.startswith(IN_REGION_MAGIC)
+    if in_region:
+        prefix, max_body = MAGIC + prefix[len(IN_REGION_MAGIC):], len(region)
+    header_length, length = parse_prefix(prefix, max_body)
+    header = parse_header(bytes(read_exactly(fd, header_length)), length)
+    if in_region:
+        body = bytearray(length)
+        with memoryview(region) as view:
+            body[:] = view[:length]         # one copy (region[:length] would make two)
+    else:
+        body = read_exactly(fd, length)
+    return header, unpack_arrays(header, body)

@@ -19,11 +19,16 @@ import time
 import weakref
 from pathlib import Path
 
-from grader.sandbox import channel
+from grader.sandbox import channel, shared
 from grader.sandbox.confine import PR_GET_DUMPABLE, PR_SET_DUMPABLE, prctl
 from grader.sandbox.launcher import Limits
 
 PIPE_BYTES = 1 << 20        # pipe capacity asked for: a ~1 MB array crosses in one write
+#: Each worker's request region (shared.request_region): a request whose arrays take at least
+#: REGION_MIN_BODY bytes, and fit, has them copied there instead of written on the pipe. Its
+#: pages are only allocated as they are first written.
+REGION_BYTES = 32 << 20
+REGION_MIN_BODY = 16 << 10
 STARTUP_SECONDS = 60.0      # the worker importing NumPy; not the student's time
 #: How often a call's CPU time is read while it runs (a short call is read only before and after).
 CPU_POLL_SECONDS = 0.05
@@ -83,19 +88,31 @@ class Connection:
         hide_own_memory()
         request_read, self.request_fd = os.pipe()     # not inheritable; pass_fds hands two over
         self.reply_fd, reply_write = os.pipe()
+        region = shared.request_region(REGION_BYTES)
+        region_fds = (region[0],) if region else ()
         try:
             launch = make_launch(request_read, reply_write)
             self.proc = subprocess.Popen(
                 launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write, *launch.pass_fds), start_new_session=True)
+                pass_fds=(request_read, reply_write, *region_fds, *launch.pass_fds),
+                start_new_session=True)
         except BaseException:
             os.close(self.request_fd)
             os.close(self.reply_fd)
+            if region:
+                region[1].close()
             raise
         finally:
             os.close(request_read)
             os.close(reply_write)
+            for fd in region_fds:
+                os.close(fd)
+        # The worker maps the region when the first request comes (after the "region" frame
+        # that names it) and closes its descriptor, before any student code runs.
+        self.region = region[1] if region else None
+        self._unsent = (channel.pack({"kind": "region", "fd": region[0], "bytes": REGION_BYTES},
+                                     []) if region else [])
         self.bubblewrap = launch.bubblewrap
         self.shared = launch.shared          # the shared arrays it can map (shared.py)
         self.output_fd = self.proc.stdout.fileno()
@@ -109,7 +126,7 @@ class Connection:
         self._fds = [self.request_fd, self.reply_fd]     # closed when it stops
         self._stat: tuple[int, int | None] = (0, None)   # (pid, its /proc/<pid>/stat open)
         self._stop = weakref.finalize(self, _stop_and_close, self.proc, self._fds,
-                                      self.namespace_init)
+                                      self.namespace_init, self.region)
         for fd in (self.request_fd, self.reply_fd, self.output_fd):
             os.set_blocking(fd, False)
             try:
@@ -201,7 +218,7 @@ class Connection:
         """
         if cpu_limit is not None and cpu_start is None:
             cpu_start = self.cpu_seconds()
-        pending = [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
+        pending = self._outgoing(buffers)
         if pending:
             self._check_quiet()
         reader = FrameReader(self.limits.reply_bytes)
@@ -243,8 +260,7 @@ class Connection:
                     if frame[0]["kind"] == "need" and on_need is not None:
                         # The worker waits for an answer (training with functions replaced by
                         # the reference's): written while this exchange goes on.
-                        pending = [memoryview(buffer).cast("B")
-                                   for buffer in on_need(*frame) if len(buffer)]
+                        pending = self._outgoing(on_need(*frame))
                         if pending:
                             poller.register(self.request_fd, select.POLLOUT)
                         continue
@@ -258,6 +274,18 @@ class Connection:
                         continue
                     self._drain_output(poller)
                     return frame
+
+    def _outgoing(self, buffers: list) -> list:
+        """What to write on the pipe for the frame `buffers`: its body goes into the request
+        region when it is large and fits (channel.into_region), after the frame naming the
+        region if this is the first request. Nothing for no frame (waiting for the hello)."""
+        if not buffers:
+            return []
+        if self.region is not None and \
+                REGION_MIN_BODY <= channel.body_length(buffers) <= len(self.region):
+            buffers = channel.into_region(buffers, self.region)
+        buffers, self._unsent = self._unsent + buffers, []
+        return [memoryview(buffer).cast("B") for buffer in buffers if len(buffer)]
 
     def _check_quiet(self) -> None:
         """Between exchanges the worker must be silent: data now means something of the
@@ -463,12 +491,15 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _stop_and_close(proc: subprocess.Popen, fds: list[int], namespace_init: list[int]) -> None:
+def _stop_and_close(proc: subprocess.Popen, fds: list[int], namespace_init: list[int],
+                    region) -> None:
     _kill_group(proc)
     _wait_until_gone(namespace_init, seconds=2.0)
     proc.stdout.close()
     for fd in fds:
         os.close(fd)
+    if region is not None:
+        region.close()
 
 
 def size_text(n: int) -> str:

@@ -123,3 +123,34 @@ def name_of(array) -> str | None:
             return shared.name
     return None
 
+
+
+#: F_SEAL_FUTURE_WRITE (Linux 5.1): the mappings that exist may still write; no new one may.
+F_SEAL_FUTURE_WRITE = getattr(fcntl, "F_SEAL_FUTURE_WRITE", 0x0010)
+
+
+def request_region(size: int) -> tuple[int, mmap.mmap] | None:
+    """A memfd of `size` bytes for one worker's requests (channel.into_region): (its fd, to pass
+    to that worker, and this process's writable mapping), or None where it cannot be had (the
+    requests then all go through the pipe). Sealed before the worker gets it: it can neither
+    shrink nor grow, and nobody can write it but through the mapping made here (no new
+    writable mapping, no write(), no reopening through /proc for writing, no mprotect of a
+    read-only mapping). The worker only reads it; the grader only writes it, never reading
+    anything back, so nothing a worker could do with it would reach the grader."""
+    if not can_share():
+        return None
+    fd = os.memfd_create("nnkit-requests", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    writable = None
+    try:
+        os.ftruncate(fd, size)
+        writable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        seals = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | F_SEAL_FUTURE_WRITE | fcntl.F_SEAL_SEAL
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
+            raise OSError("the memfd did not keep its seals")
+    except OSError:             # e.g. a kernel before 5.1, without F_SEAL_FUTURE_WRITE
+        if writable is not None:
+            writable.close()
+        os.close(fd)
+        return None
+    return fd, writable

@@ -118,6 +118,7 @@ class Worker:
         self.module = types.ModuleType("submission")
         sys.modules["submission"] = self.module
         self.known_good = KnownGood()
+        self.region = None              # the grader's request region, read-only: see map_region
 
     def send(self, header: dict, value=None, has_value: bool = False) -> None:
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
@@ -139,10 +140,12 @@ class Worker:
     def serve(self) -> None:
         while True:
             try:
-                request, arrays = channel.read_frame(self.fd_in)
+                request, arrays = channel.read_frame(self.fd_in, region=self.region)
             except EOFError:
                 return
-            if request["kind"] == "load":
+            if request["kind"] == "region":
+                self.map_region(request["fd"], request["bytes"])
+            elif request["kind"] == "load":
                 self.load(request["cells"])
             elif request["kind"] == "call":
                 self.call(request, arrays)
@@ -264,6 +267,14 @@ class Worker:
             return self.send(stopped.reply, steps, True)
         self.send({"kind": "returned", "mutated": []}, steps, True)
 
+    def map_region(self, fd: int, size: int) -> None:
+        """Map the request region the grader names in its first frame, where it puts the arrays
+        of large requests (channel.into_region), read-only (it is sealed: nothing here can
+        write it), and close its descriptor: the student's code, which runs only later, finds
+        neither."""
+        self.region = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+        os.close(fd)
+
     def shared_array(self, name: str) -> np.ndarray:
         """The grader's shared array `name` (grader/sandbox/shared.py), mapped read-only: a
         sealed memfd this worker inherited, which nobody can write."""
@@ -283,7 +294,7 @@ class Worker:
         dtype = args[0].dtype.str if batch else ""
         self.send({"kind": "need", "name": name, "batch_dtype": dtype},
                   {"args": list(args[batch:]), "kwargs": dict(kwargs)}, True)
-        answer, arrays = channel.read_frame(self.fd_in)
+        answer, arrays = channel.read_frame(self.fd_in, region=self.region)
         if answer.get("kind") != "given":
             raise training.FallBack(f"the grader refused {name}'s arguments")
         return channel.from_tree(answer.get("value"), arrays)
