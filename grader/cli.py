@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     console = Console()
+    __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d main\n" % (__import__("time").time(), __import__("os").getpid())).encode())
     try:
         args = build_parser().parse_args(argv)
         _check_options(args)
@@ -151,16 +152,25 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         _say(f"grade: {error}")
         return 2
+    expected = _expected_submissions(args)
+    # The fork server reads MNIST as it starts. Where the probe cannot download it first (the
+    # loader never writes into MNIST_DIR), the server starts before the probe, which imports
+    # NumPy: the first grade then comes 0.05 s sooner.
+    server_first = args.skip_mnist or bool(os.environ.get("MNIST_DIR"))
+    if server_first:
+        __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d start_server\n" % (__import__("time").time(), __import__("os").getpid())).encode())
+    start_server(expected)
     missing_mnist = None if args.skip_mnist else mnist_probe.unavailable()
     if missing_mnist:
         _say(no_mnist_message(missing_mnist))
         return 2
-    expected = _expected_submissions(args)
-    start_server(expected)
+    if not server_first:
+        start_server(expected)
     if expected == 1:                  # graded here: its worker starts up beside the probe
         from grader.checks import scoring
         scoring.start_worker_ahead()
     isolation = available_isolation()
+    __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d probed\n" % (__import__("time").time(), __import__("os").getpid())).encode())
     if args.require_isolation and isolation_level(isolation) == "limits only":
         _say(f"grade: --require-isolation: student code cannot be contained here ({isolation}). "
              "Nothing was graded. Install bubblewrap (Debian/Ubuntu: apt install bubblewrap), or "
