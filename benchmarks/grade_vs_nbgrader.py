@@ -1,6 +1,7 @@
 """`grade` against `nbgrader autograde`: the same submissions, the same checks, one run.
 
     MNIST_DIR=/path/to/mnist python benchmarks/grade_vs_nbgrader.py [--count N] [--keep DIR]
+                                                                     [--rounds R]
 
 What it builds (with nbgrader_equivalent/course.py), in a temporary folder (kept with --keep):
 1. an nbgrader course: the source notebook assignments/source/mnist_mlp/mnist_mlp.ipynb with, right
@@ -19,11 +20,14 @@ What it builds (with nbgrader_equivalent/course.py), in a temporary folder (kept
 3. times, as wall-clock commands and in this order (grade first, so it pays the cold caches):
    `grade submitted --jobs 1`, `nbgrader autograde mnist_mlp` (sequential, as nbgrader is), and
    `grade submitted --jobs <cores>` for information. All three get MNIST_DIR and one BLAS thread
-   (grade's workers always use one; see ONE_BLAS_THREAD).
+   (grade's workers always use one; see ONE_BLAS_THREAD). With --rounds R the first two are
+   timed R times, alternating (later rounds regrade everything, both with --force), so that a
+   moment of load on this shared machine weighs on one round of one grader, not on the result.
 It prints both graders' scores per submission and where each lost points (the same work shows as
 the same exercises); the times, nbgrader's split (from the execution times it records) into the
 hidden test cells, the notebook's other cells, and the rest (kernel starts, nbgrader's own work);
-and last `speedup: X.XX` = nbgrader seconds / `grade --jobs 1` seconds. It exits 1 without that
+and last `speedup: X.XX` = nbgrader seconds / `grade --jobs 1` seconds (the medians of the
+rounds: each round's own ratio is printed as it ends). It exits 1 without that
 line if the scores are not sane (full marks for `correct` from both, less for every mistake).
 
 How the hidden test cells mirror grader/checks/suites/ (read them side by side): the same checks with the
@@ -59,6 +63,7 @@ import argparse
 import importlib.util
 import json
 import os
+import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -210,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="workers of the informational parallel grade run (default: the "
                              "cores, %(default)s)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="time `grade --jobs 1` and nbgrader this many times, alternating "
+                             "(later rounds with --force); the speedup is the ratio of their "
+                             "medians (default: %(default)s)")
     args = parser.parse_args(argv)
-    if (args.count is not None and args.count < 1) or args.jobs < 1:
-        parser.error("--count and --jobs must be at least 1")
+    if (args.count is not None and args.count < 1) or args.jobs < 1 or args.rounds < 1:
+        parser.error("--count, --jobs and --rounds must be at least 1")
     try:
         check_tools()
         # nbgrader's gradebook runs the `alembic` command: the venv's bin/ must be on PATH, as
@@ -226,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             args.keep.mkdir(parents=True, exist_ok=True)
             if any(args.keep.iterdir()):
                 raise BenchmarkError(f"--keep {args.keep}: the folder is not empty")
-            return benchmark(args.keep.resolve(), handed_in, env, args.jobs)
+            return benchmark(args.keep.resolve(), handed_in, env, args.jobs, args.rounds)
         with tempfile.TemporaryDirectory(prefix="grade_vs_nbgrader-") as folder:
-            return benchmark(Path(folder), handed_in, env, args.jobs)
+            return benchmark(Path(folder), handed_in, env, args.jobs, args.rounds)
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -236,50 +245,69 @@ def main(argv: list[str] | None = None) -> int:
 
 @dataclass(frozen=True)
 class Times:
-    nbgrader: float        # `nbgrader autograde`, wall clock
-    grade: float           # `grade --jobs 1`
-    grade_parallel: float  # `grade --jobs <jobs>`
+    nbgrader: list[float]  # `nbgrader autograde`, wall clock, each round
+    grade: list[float]     # `grade --jobs 1`, each round
+    grade_parallel: float  # `grade --jobs <jobs>`, once
     jobs: int
 
+    def speedup(self) -> float:
+        return statistics.median(self.nbgrader) / statistics.median(self.grade)
 
-def time_graders(folder: Path, course: Path, env: dict, jobs: int) -> Times:
-    """Run the three commands, grade first (it pays the cold caches); outputs in folder/*.log."""
-    def grade(jobs: int) -> float:
+
+def time_graders(folder: Path, course: Path, env: dict, jobs: int, rounds: int = 1) -> Times:
+    """Run the commands, grade first (it pays the cold caches), then nbgrader, `rounds` times
+    (later rounds regrade everything with --force), then `grade --jobs <jobs>` once; outputs in
+    folder/*.log, the last round's."""
+    def grade(jobs: int, force: bool = False) -> float:
         return run([sys.executable, "-m", "grader", str(course / "submitted"), "--out",
-                    str(folder / f"grade-jobs{jobs}"), "--jobs", str(jobs)], folder, env,
+                    str(folder / f"grade-jobs{jobs}"), "--jobs", str(jobs)]
+                   + (["--force"] if force else []), folder, env,
                    folder / f"grade-jobs{jobs}.log")
-    one = grade(1)
-    nbgrader = run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], course, env,
-                   folder / "autograde.log")
-    return Times(nbgrader, one, grade(jobs), jobs)
+    ones, nbgraders = [], []
+    for round_ in range(rounds):
+        ones.append(grade(1, force=round_ > 0))
+        nbgraders.append(run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT]
+                             + (["--force"] if round_ > 0 else []), course, env,
+                             folder / "autograde.log"))
+        if rounds > 1:
+            print(f"round {round_ + 1}: grade --jobs 1 {ones[-1]:.2f} s, nbgrader "
+                  f"{nbgraders[-1]:.2f} s: {nbgraders[-1] / ones[-1]:.2f}")
+    return Times(nbgraders, ones, grade(jobs), jobs)
 
 
 def print_times(times: Times, folder: Path, course: Path, names: list[str]) -> None:
+    """The last round's split of each grader's time, and the medians of all rounds."""
     n = len(names)
     tests, others = nbgrader_cell_seconds(course, names)
     grading = grading_seconds(folder / "grade-jobs1", names)
-    print(f"nbgrader autograde            {times.nbgrader:7.2f} s  ({times.nbgrader / n:.2f} s "
+    nbgrader, grade = times.nbgrader[-1], times.grade[-1]
+    print(f"nbgrader autograde            {nbgrader:7.2f} s  ({nbgrader / n:.2f} s "
           "per submission, one kernel each, sequential), of which")
     print(f"  the hidden test cells       {tests:7.2f} s")
     print(f"  the notebooks' other cells  {others:7.2f} s  (imports, self-checks, the students' "
           "own training and plots)")
-    print(f"  kernel starts, nbgrader     {times.nbgrader - tests - others:7.2f} s")
-    print(f"grade --jobs 1                {times.grade:7.2f} s  ({times.grade / n:.2f} s per "
+    print(f"  kernel starts, nbgrader     {nbgrader - tests - others:7.2f} s")
+    print(f"grade --jobs 1                {grade:7.2f} s  ({grade / n:.2f} s per "
           "submission, one sandboxed worker each, sequential), of which")
     print(f"  grading the submissions     {grading:7.2f} s  (as their reports record)")
-    print(f"  starting up, reports        {times.grade - grading:7.2f} s")
+    print(f"  starting up, reports        {grade - grading:7.2f} s")
+    if len(times.grade) > 1:
+        print(f"medians of {len(times.grade)} rounds: nbgrader "
+              f"{statistics.median(times.nbgrader):.2f} s, grade --jobs 1 "
+              f"{statistics.median(times.grade):.2f} s")
     print(f"grade --jobs {times.jobs:<2} (information) {times.grade_parallel:7.2f} s  "
-          f"(speedup over nbgrader {times.nbgrader / times.grade_parallel:.2f})")
+          f"(speedup over nbgrader {statistics.median(times.nbgrader) / times.grade_parallel:.2f})")
 
 
-def benchmark(folder: Path, handed_in: dict[str, str], env: dict, jobs: int) -> int:
+def benchmark(folder: Path, handed_in: dict[str, str], env: dict, jobs: int,
+              rounds: int = 1) -> int:
     """Build the course and the submissions in `folder`, time both graders, print the results."""
     course = folder / "course"
     course.mkdir()
     write_submissions(course, make_course(course, env), handed_in)
     print(f"{len(handed_in)} submissions of {ASSIGNMENT}, nbgrader course in {course}")
     print_load("before")
-    times = time_graders(folder, course, env, jobs)
+    times = time_graders(folder, course, env, jobs, rounds)
     print_load("after")
     names = list(handed_in)
     ours, theirs = grade_scores(folder / "grade-jobs1", names), nbgrader_scores(course, names)
@@ -292,7 +320,7 @@ def benchmark(folder: Path, handed_in: dict[str, str], env: dict, jobs: int) -> 
         print("\nerror: the scores are not sane, so the times compare different work:\n  "
               + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print(f"speedup: {times.nbgrader / times.grade:.2f}")
+    print(f"speedup: {times.speedup():.2f}")
     return 0
 
 
