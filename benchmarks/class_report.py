@@ -19,7 +19,9 @@ Timing: the wall clock of write_class_report(DIR, notebooks) — reading every r
 extracting and fingerprinting every notebook, similarity, writing class.json, class.md and
 class.html — best of --repeat runs, each in a fresh process (so no cache of a previous run
 helps), and the CPU time it used: on a machine shared with other work the wall clock is longer
-than the CPU time by however much of a core the others took. Then, for a quarter,
+than the CPU time by however much of a core the others took. Then the same after every
+notebook was compared first, untimed, as `grade` compares each while the others are graded:
+what an instructor waits for once the last submission is graded. Then, for a quarter,
 half and all of the class, the similarity steps alone (fingerprints already made) and the number
 of pair updates they make (the sum, over fingerprints rare enough to count, of holders choose 2):
 it grows with the rare code shared, about linearly with the class, not with its square.
@@ -45,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.classreport import read_reports, similarity, write_class_report  # noqa: E402
+from grader.classreport import (compare_ahead, read_reports, similarity,  # noqa: E402
+                                write_class_report)
 from grader.classreport.collect import compare  # noqa: E402
 
 ASSIGNMENT = "mnist_mlp"
@@ -189,16 +192,23 @@ def pair_updates(prints: dict) -> int:
     return sum(count * (count - 1) // 2 for count in holders.values() if 2 <= count <= limit)
 
 
-def measure_in_fresh_process(out: Path, mapping: Path) -> tuple[float, float]:
+def measure_in_fresh_process(out: Path, mapping: Path, ahead: bool = False
+                             ) -> tuple[float, float]:
     """(wall, CPU) seconds of write_class_report in a new interpreter, after its imports (at the
-    end of `grade` they are done): its caches start empty, as in a real run."""
-    answer = subprocess.run([sys.executable, __file__, "--measure", str(out), str(mapping)],
+    end of `grade` they are done): its caches start empty, as in a real run. ahead: every
+    notebook is first compared, untimed, as `grade` compares each while the others are graded
+    (classreport.compare_ahead), so what is timed is what is left once the last one is graded."""
+    answer = subprocess.run([sys.executable, __file__, "--measure", str(out), str(mapping)]
+                            + (["--ahead"] if ahead else []),
                             check=True, capture_output=True, text=True).stdout
     return tuple(json.loads(answer.splitlines()[-1]))
 
 
-def measure(out: Path, mapping: Path) -> None:
+def measure(out: Path, mapping: Path, ahead: bool) -> None:
     notebooks = {name: Path(path) for name, path in json.loads(mapping.read_text()).items()}
+    if ahead:
+        for path in notebooks.values():
+            compare_ahead(path, ASSIGNMENT)
     start, start_cpu = time.perf_counter(), time.process_time()
     write_class_report(out, notebooks)
     print(json.dumps([time.perf_counter() - start, time.process_time() - start_cpu]))
@@ -206,7 +216,7 @@ def measure(out: Path, mapping: Path) -> None:
 
 def main() -> None:
     if sys.argv[1:2] == ["--measure"]:
-        return measure(Path(sys.argv[2]), Path(sys.argv[3]))
+        return measure(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:5] == ["--ahead"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--reports", type=Path, help="a grade --out folder to take reports from")
@@ -221,6 +231,8 @@ def main() -> None:
         mapping = scratch / "notebooks.json"
         mapping.write_text(json.dumps({name: str(path) for name, path in notebooks.items()}))
         times, cpu = zip(*(measure_in_fresh_process(out, mapping) for _ in range(args.repeat)))
+        left = [measure_in_fresh_process(out, mapping, ahead=True)[0]
+                for _ in range(args.repeat)]
         report = write_class_report(out, notebooks)
         print(f"write_class_report, {len(report.submissions)} submissions: best "
               f"{min(times):.2f} s of {args.repeat} (all: {', '.join(f'{t:.2f}' for t in times)}; "
@@ -229,6 +241,8 @@ def main() -> None:
               "handed in "
               f"({sum(p.kind == 'code' for p in report.similar_pairs)} by code, "
               f"{sum(p.kind == 'outputs' for p in report.similar_pairs)} by outputs)")
+        print(f"left after `grade` compared each notebook as it was graded: best "
+              f"{min(left):.2f} s (all: {', '.join(f'{t:.2f}' for t in left)})")
         results = read_reports(out)[0]
         compared = [compare(path, ASSIGNMENT) for _, path in sorted(notebooks.items())]
         names = sorted(notebooks)

@@ -291,3 +291,34 @@ def test_grade_writes_the_class_report_after_every_batch(tmp_path, capsys):
         for report in ("report.md", "report.html", "report.json"):
             text = (out / name / report).read_text()
             assert not any(other in text for other in names if other != name), (name, report)
+
+
+def test_grade_compares_each_notebook_as_it_is_graded_and_the_report_reuses_it(tmp_path):
+    """The class report's thread extracts and fingerprints each graded notebook while the others
+    are graded; the report at the end finds them (the very objects), and says what it would
+    have found by itself (the same code, the same fingerprints)."""
+    from grader.classreport import collect
+    from grader.cli import _prepare_class_report_meanwhile
+    from grader.intake.submission import find_submissions
+
+    names = ["correct", "missing_1_over_m"]
+    for name in names:
+        shutil.copytree(EXAMPLES / name, tmp_path / name)
+    submissions = find_submissions([str(tmp_path / name) for name in names])
+    ahead = _prepare_class_report_meanwhile(submissions)
+    for submission in submissions:
+        ahead(submission)
+    ahead(None)                                   # waits for the thread
+    for submission in submissions:
+        path, stat = submission.notebook_path.resolve(), submission.notebook_path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns, "mnist_mlp")
+        assert key in collect._COMPARED, submission.name
+        compared = collect._COMPARED[key]
+        assert collect.compare(submission.notebook_path, "mnist_mlp") is compared
+        fresh = collect._compare(path, "mnist_mlp")
+        assert (compared.code, compared.prints) == (fresh.code, fresh.prints)
+    # A notebook changed since is compared again, not taken from memory.
+    notebook = submissions[0].notebook_path
+    before = collect.compare(notebook, "mnist_mlp")
+    notebook.write_text(notebook.read_text() + " ")
+    assert collect.compare(notebook, "mnist_mlp") is not before

@@ -22,13 +22,14 @@ from typing import Mapping
 
 from grader.render.atomic import write_atomically
 from grader.classreport import html, jsonfile, markdown
-from grader.classreport.collect import own_codes, read_reports
+from grader.classreport.collect import compare, own_codes, read_reports
 from grader.classreport.model import ClassReport, build, diagnosis_labels
 from grader.classreport.owncode import starter_code
 from grader.classreport.sources import remember
 from grader.classreport.terminal import top_misconceptions
 
-__all__ = ["ClassReport", "write_class_report", "top_misconceptions", "read_reports", "prepare"]
+__all__ = ["ClassReport", "write_class_report", "top_misconceptions", "read_reports", "prepare",
+           "compare_ahead"]
 
 #: What write_class_report writes into DIR, each atomically; class.html last, so the page a
 #: browser may already show is replaced only once the data it summarises is on disk.
@@ -49,6 +50,12 @@ def write_class_report(out: Path, notebooks: Mapping[str, Path] | None = None) -
     for name, render in FILES:
         write_atomically(out / name, render(report))
     return report
+
+
+def compare_ahead(notebook: Path, assignment_id: str | None) -> None:
+    """Extract and fingerprint one graded notebook now, for the class report written later
+    (collect.compare remembers it): `grade` calls it for each submission as it is graded."""
+    compare(notebook, assignment_id)
 
 
 def prepare(assignment_ids) -> None:
