@@ -144,7 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     console = Console()
-    __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d main\n" % (__import__("time").time(), __import__("os").getpid())).encode())
     try:
         args = build_parser().parse_args(argv)
         _check_options(args)
@@ -159,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     # NumPy: the first grade then comes 0.05 s sooner.
     server_first = args.skip_mnist or bool(os.environ.get("MNIST_DIR"))
     if server_first:
-        __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d start_server\n" % (__import__("time").time(), __import__("os").getpid())).encode())
-    start_server(expected)
+        start_server(expected)
     missing_mnist = None if args.skip_mnist else mnist_probe.unavailable()
     if missing_mnist:
         _say(no_mnist_message(missing_mnist))
@@ -171,7 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         from grader.checks import scoring
         scoring.start_worker_ahead()
     isolation = available_isolation()
-    __import__("os").write(__import__("os").open("/tmp/trace.txt", 1089), ("%.3f %d probed\n" % (__import__("time").time(), __import__("os").getpid())).encode())
     if args.require_isolation and isolation_level(isolation) == "limits only":
         _say(f"grade: --require-isolation: student code cannot be contained here ({isolation}). "
              "Nothing was graded. Install bubblewrap (Debian/Ubuntu: apt install bubblewrap), or "

@@ -308,6 +308,26 @@ def test_the_probe_names_the_missing_files_and_downloads_only_without_mnist_dir(
     assert list((tmp_path / "default").iterdir()) == []      # no partial download left
 
 
+@pytest.mark.parametrize("mnist_dir_set", [True, False])
+def test_the_fork_server_starts_before_the_probe_only_where_the_probe_cannot_download(
+        tmp_path, monkeypatch, mnist_dir_set):
+    """The server reads MNIST as it starts: had it started while the probe downloads MNIST into
+    the default folder, it could find the files missing and every report would lose the MNIST
+    check. So it starts first only with MNIST_DIR set (never written to) or --skip-mnist."""
+    import grader.cli as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "start_server", lambda expected: calls.append("server"))
+    monkeypatch.setattr(cli.mnist_probe, "unavailable",
+                        lambda: calls.append("probe") or "no MNIST here (a test)")
+    if mnist_dir_set:
+        monkeypatch.setenv("MNIST_DIR", str(tmp_path))
+    else:
+        monkeypatch.delenv("MNIST_DIR", raising=False)
+    assert cli.main([str(CORRECT), str(BROKEN), "--out", str(tmp_path / "feedback")]) == 2
+    assert calls == (["server", "probe"] if mnist_dir_set else ["probe"])
+
+
 @pytest.fixture(scope="module")
 def without_mnist(tmp_path_factory):
     """The correct example graded with --skip-mnist where there is no MNIST at all."""
