@@ -275,8 +275,9 @@ def test_grading_a_plain_notebook_imports_neither_nbformat_nor_ipython(tmp_path)
     assert shown.stdout.strip() == "[]"
 
 
-#: Cells IPython's transformer changes although they parse as Python, and cells that do not start
-#: as plain Python: each must go to IPython, as before, so that extraction stays what it was.
+#: Cells IPython's transformer changes although they parse as Python (IPython 8.12 strips the
+#: prompt-like lines, even inside strings; 9.19 still some), and cells that do not start as plain
+#: Python: each must go to IPython, as before, so that extraction stays what that version does.
 CHANGED_BY_IPYTHON = ["s = '''\n... a\n'''\n", "x = 1\n...\n", "s = '''\nIn [1]: x\n'''",
                       "d = {\n    ...: 1}\n", "s = '''\n>>> x\n'''\n", "\x0cx = 1\n", "\rx = 1\n"]
 
@@ -307,8 +308,6 @@ def test_plain_python_skips_ipythons_transformer_only_where_it_changes_nothing()
                 leading + TransformerManager().transform_cell(body), None), source[:80]
     for source in CHANGED_BY_IPYTHON:
         assert not _plain_python(source), source
-        assert TransformerManager().transform_cell(source) != source + "\n" * (
-            not source.endswith("\n")), f"IPython no longer changes {source!r}: drop it here"
     assert skipped > 900     # of 956
 
 
