@@ -283,13 +283,16 @@ CHANGED_BY_IPYTHON = ["s = '''\n... a\n'''\n", "x = 1\n...\n", "s = '''\nIn [1]:
 
 
 def _every_cell_and_module() -> list[str]:
-    """Every code cell of the kit's notebooks and every Python file of the kit."""
+    """Every code cell of the kit's notebooks and every Python file of the kit (its own folders:
+    not build/, which an install may leave)."""
     from pathlib import Path
 
     from grader.extract.cells import read_notebook_cells
     root = Path(__file__).resolve().parents[1]
-    sources = [path.read_text() for path in root.glob("[!.]*/**/*.py")]
-    for path in root.glob("[!.]*/**/*.ipynb"):
+    folders = [root / name for name in ("grader", "reference", "assignments", "benchmarks",
+                                        "tests")]
+    sources = [path.read_text() for folder in folders for path in folder.glob("**/*.py")]
+    for path in (path for folder in folders for path in folder.glob("**/*.ipynb")):
         sources += [source for _, source in read_notebook_cells(path)]
     return sources
 
@@ -299,7 +302,8 @@ def test_plain_python_skips_ipythons_transformer_only_where_it_changes_nothing()
 
     from grader.extract import _plain_python, _transform_magics
     skipped = 0
-    for source in _every_cell_and_module() + CHANGED_BY_IPYTHON + ["x = 1", "x = 1   ", "y = 2\r\n"]:
+    sources = _every_cell_and_module()
+    for source in sources + CHANGED_BY_IPYTHON + ["x = 1", "x = 1   ", "y = 2\r\n"]:
         body = source.lstrip("\n \t")
         if _plain_python(body):     # what the transformer gave, before the plain cells skipped it
             skipped += 1
@@ -308,7 +312,7 @@ def test_plain_python_skips_ipythons_transformer_only_where_it_changes_nothing()
                 leading + TransformerManager().transform_cell(body), None), source[:80]
     for source in CHANGED_BY_IPYTHON:
         assert not _plain_python(source), source
-    assert skipped > 900     # of 956
+    assert len(sources) > 500 and skipped >= 0.95 * len(sources)   # nearly all: 848 of 852
 
 
 def test_py_files_split_on_percent_markers_with_file_line_numbers(tmp_path):
