@@ -247,10 +247,10 @@ def _prepare_class_report_meanwhile(submissions: list[Submission]) -> Callable[.
     code, the catalogue of mistakes) in a thread, while the submissions are graded in other
     processes; then extract and fingerprint each graded notebook handed to the function this
     returns (`ahead(submission)`, None at the end, which waits for the thread to finish). The
-    report written after the last submission then mostly reads the reports and draws: 1.7 s
-    for 1,000 notebooks instead of 5.1 s. Called once the first report is written, not before: until then
-    the fork server's preload and the first grading process need both cores (0.05 s sooner to
-    the first grade).
+    report written after the last submission then mostly reads the reports and draws: 1.6-1.7 s
+    for 1,000 notebooks instead of 4.9-5.1 s. Called once the first report is written, not
+    before: until then the fork server's preload and the first grading process need both cores
+    (0.05 s sooner to the first grade).
 
     Meanwhile the main thread imports none of the kit's modules (kit_digest finds the packages
     without importing them): two threads importing one package's modules in different orders

@@ -192,7 +192,7 @@ def test_shared_training_images_are_the_images_read(mnist_dir, published):
     np.testing.assert_array_equal(MnistData("rows").train[0], images)
 
 
-# ---- the request region: large requests' arrays, written by the grader, read by the worker --------
+# ---- the request region: large requests' arrays, written by the grader, read by the worker ----
 
 #: What a hostile submission tries on the request region it finds in its own memory map.
 REGION_TAMPERING = '''

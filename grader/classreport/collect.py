@@ -55,7 +55,7 @@ def compare(path: Path | None, assignment: str | None) -> Compared | None:
     Remembered for as long as the file keeps its size and modification time: `grade` compares
     each notebook as soon as it is graded (in a thread, while the others are graded), so that
     the report written after the last one finds them done: for 1,000 notebooks it then takes
-    1.7 s instead of 5.1 (`python benchmarks/class_report.py --count 1000`)."""
+    1.6-1.7 s instead of 4.9-5.1 (`python benchmarks/class_report.py --count 1000`)."""
     try:
         stat = Path(path).stat() if path is not None else None
     except OSError:
