@@ -74,13 +74,10 @@ def share_filled(name: str, shape: tuple, dtype, fill) -> tuple[np.ndarray | Non
     dtype = np.dtype(dtype)
     count = int(np.prod(shape))
     size = max(count * dtype.itemsize, 1)
-    fd = os.memfd_create(f"nnkit-{name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    try:
-        os.ftruncate(fd, size)
-        writable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-    except OSError:
-        os.close(fd)
+    made = _mapped_memfd(f"nnkit-{name}", size)
+    if made is None:
         return None, None
+    fd, writable = made
     try:
         with writable:
             out = np.frombuffer(writable, dtype, count).reshape(shape)
@@ -90,9 +87,7 @@ def share_filled(name: str, shape: tuple, dtype, fill) -> tuple[np.ndarray | Non
         seals = 0
         for seal in SEALS:
             seals |= getattr(fcntl, seal)
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
-        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
-            raise OSError("the memfd did not keep its seals")
+        _seal(fd, seals)
         readable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
     except BaseException:
         os.close(fd)
@@ -137,20 +132,33 @@ def request_region(size: int) -> tuple[int, mmap.mmap] | None:
     writable mapping, no write(), no reopening through /proc for writing, no mprotect of a
     read-only mapping). The worker only reads it; the grader only writes it, never reading
     anything back, so nothing a worker could do with it would reach the grader."""
-    if not can_share():
+    made = _mapped_memfd("nnkit-requests", size) if can_share() else None
+    if made is None:
         return None
-    fd = os.memfd_create("nnkit-requests", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    writable = None
+    fd, writable = made
     try:
-        os.ftruncate(fd, size)
-        writable = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        seals = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | F_SEAL_FUTURE_WRITE | fcntl.F_SEAL_SEAL
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
-        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
-            raise OSError("the memfd did not keep its seals")
+        _seal(fd, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | F_SEAL_FUTURE_WRITE | fcntl.F_SEAL_SEAL)
     except OSError:             # e.g. a kernel before 5.1, without F_SEAL_FUTURE_WRITE
-        if writable is not None:
-            writable.close()
+        writable.close()
         os.close(fd)
         return None
     return fd, writable
+
+
+def _mapped_memfd(name: str, size: int) -> tuple[int, mmap.mmap] | None:
+    """A new sealable memfd of `size` bytes and this process's writable mapping of it; None if
+    either cannot be had."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        os.ftruncate(fd, size)
+        return fd, mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    except OSError:
+        os.close(fd)
+        return None
+
+
+def _seal(fd: int, seals: int) -> None:
+    """Add `seals` to the memfd and check that it keeps them all (OSError otherwise)."""
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & seals != seals:
+        raise OSError("the memfd did not keep its seals")
