@@ -249,6 +249,37 @@ def test_the_grader_loads_exactly_the_training_images_the_recipes_train_on():
         mnist_files.TRAIN_USED
 
 
+class TrainingCounted(FakeStudent):
+    """A FakeStudent that counts the trainings it is asked to run in its worker."""
+
+    trained = 0
+
+    def train(self, *args, **kwargs):
+        self.trained += 1
+        return super().train(*args, **kwargs)
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("failed, in_worker", [
+    ({"forward", "backprop", "update"}, 0),    # only init_params is the student's: trained here
+    ({"backprop", "update"}, 1),               # the student's forward runs at every step
+    (set(), 1),
+])
+def test_training_runs_in_the_worker_only_when_a_function_of_the_loop_is_the_students(
+        mnist_data, failed, in_worker):
+    """With forward, backprop and update all the reference's, the worker would only ask this
+    side for every call: the loop runs here, to the same accuracy."""
+    suite = mnist_suite()
+    api = reference.for_notation("rows")
+    student = TrainingCounted.from_functions(vars(api))
+    trainer = suite.Trainer(student, ASSIGNMENT["rows"], api.notation, api, mnist_data["rows"],
+                            ({}, {}))
+    training = trainer.train(failed)
+    assert student.trained == in_worker
+    assert training.stopped_by is None
+    assert training.accuracy == pytest.approx(suite.RECIPES[128].reference, abs=0.003)
+
+
 @pytest.mark.mnist
 def test_a_recipe_that_needs_more_training_images_than_are_loaded_is_a_kit_error(mnist_data):
     suite = mnist_suite()

@@ -17,7 +17,7 @@ import reference
 from grader.extract import extract_file
 from grader.checks.feedback import Feedback
 from grader.checks.plugin import MnistData
-from grader.sandbox import StudentProcess
+from grader.sandbox import StudentProcess, channel
 from grader.checks.scoring import numbered_cells
 from grader.checks.suites import test_mnist_accuracy as accuracy
 from reference.notation import COLUMNS, ROWS, Notation
@@ -79,6 +79,8 @@ def test_the_fast_training_ends_with_the_same_parameters(tmp_path, mnist_dir, ex
     ("mnist_mlp_columns/no_relu_mask", ("backprop",)),
     ("mnist_mlp_columns/update_wrong_sign", ("update",)),
     ("mnist_mlp_columns/correct", ("init_params", "forward")),
+    ("mnist_mlp/correct", ("forward", "backprop")),             # the cache stays with the grader
+    ("mnist_mlp_columns/correct", ("forward", "backprop", "update")),   # all of the loop
 ])
 def test_with_the_reference_standing_in_it_ends_where_training_call_by_call_ends(
         tmp_path, mnist_dir, example, replaced):
@@ -91,6 +93,58 @@ def test_with_the_reference_standing_in_it_ends_where_training_call_by_call_ends
     for name in slow:
         assert fast[name].dtype == slow[name].dtype
         np.testing.assert_array_equal(fast[name], slow[name])
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("replaced, sent, answered", [
+    # the parameters are the grader's own from the start (its init_params', then its
+    # update's), the gradients only its update's: only the cache forward computed in the
+    # worker crosses, and nothing at all for update; the gradients stay with the grader
+    (("init_params", "backprop", "update"),
+     {"init_params": set(), "backprop": {"Z1", "A1", "Z2", "A2"}, "update": set()},
+     {"init_params": True, "backprop": False, "update": True}),
+    # the student's update made the parameters: they cross, and the gradients come back
+    (("backprop",), {"backprop": {"W1", "b1", "W2", "b2", "Z1", "A1", "Z2", "A2"}},
+     {"backprop": True}),
+    # the cache only the reference's backprop uses stays with the grader
+    (("forward", "backprop"), {"forward": {"W1", "b1", "W2", "b2"},
+                               "backprop": {"W1", "b1", "W2", "b2"}},
+     {"forward": False, "backprop": True}),
+])
+def test_what_the_grader_already_has_does_not_cross_again(tmp_path, mnist_dir, monkeypatch,
+                                                          replaced, sent, answered):
+    """A value the grader gave and kept goes back as its name, not as arrays, and a value only
+    the reference uses is not sent at all: per function the reference stood in for, the arrays
+    the worker sent (by name), and whether the grader's answers held any."""
+    received: dict[str, set] = {}
+    carried: dict[str, bool] = {}
+    last = [""]
+    serve = accuracy.reference_server
+
+    def recording(*args, **kwargs):
+        compute = serve(*args, **kwargs)
+
+        def computed(name, call_args, call_kwargs, batch_dtype=""):
+            last[0] = name
+            received.setdefault(name, set()).update(
+                key for arg in call_args if isinstance(arg, dict) for key, value in arg.items()
+                if isinstance(value, np.ndarray))
+            return compute(name, call_args, call_kwargs, batch_dtype)
+        return computed
+    monkeypatch.setattr(accuracy, "reference_server", recording)
+    pack = channel.pack
+
+    def packing(header, arrays):
+        if header.get("kind") == "given":
+            carried[last[0]] = carried.get(last[0], False) or bool(arrays)
+        return pack(header, arrays)
+    monkeypatch.setattr(channel, "pack", packing)
+    fast, slow = both_trainings(tmp_path, "mnist_mlp/correct", replaced=replaced)
+    assert fast is not None
+    for name in slow:
+        np.testing.assert_array_equal(fast[name], slow[name])
+    assert received == sent
+    assert carried == answered
 
 
 def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_checks():
@@ -118,6 +172,17 @@ def test_the_reference_stands_in_only_for_arguments_that_pass_the_trainings_chec
                  {})
     with pytest.raises(ValueError):         # forward is the student's: not served
         server()("forward", [params], {}, "<f4")
+    with pytest.raises(ValueError):         # gradients it never computed, named as kept
+        server()("update", [params, {"kept": "grads"}, recipe.lr_start], {})
+    with pytest.raises(ValueError):         # its parameters, named as something else
+        compute = server()
+        compute("init_params", [], sizes)
+        compute("update", [{"kept": "cache"}, grads, recipe.lr_start], {})
+    compute = server()
+    given = compute("init_params", [], sizes)
+    stepped = compute("update", [{"kept": "params"}, grads, recipe.lr_start], {})
+    for name, value in given.items():       # its own copy, not an array the worker sent
+        np.testing.assert_array_equal(stepped[name], value)
     compute = server()
     for step in range(2):                   # each step's own learning rate
         lr = recipe.lr_start + (recipe.lr_end - recipe.lr_start) * step / (

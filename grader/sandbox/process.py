@@ -117,7 +117,10 @@ class StudentProcess:
         recipe["replaced"] names the functions the worker asks the grader for: reference(name,
         args, kwargs, batch_dtype) computes each (the reference's, trusted, here), or raises to
         refuse the arguments, which makes the worker fall back. The batch, X (and Y), is not
-        among args: the caller has it; batch_dtype is the dtype the worker has it in.
+        among args: the caller has it; batch_dtype is the dtype the worker has it in. An
+        argument may be a value `reference` gave earlier and kept, named ({"kept": name}, see
+        training.kept): `reference` resolves it to its own copy. A request that says "keep"
+        is answered without the value, which `reference` keeps for such a later argument.
         rows_of: (images, order) with X_rows == images[order], where `images` may be an array
         the workers share (shared.py): a worker that maps it is sent `order` instead of X_rows,
         which may then be a function that gathers them, called only when they must be sent.
@@ -130,9 +133,12 @@ class StudentProcess:
                         type(value) is not dict or set(value) != {"args", "kwargs"}:
                     raise ValueError("not a function the grader stands in for")
                 given: list = []
-                tree = channel.to_tree(reference(name, value["args"], value["kwargs"],
-                                                 str(header.get("batch_dtype"))[:10]), given)
-                return channel.pack({"kind": "given", "value": tree}, given)
+                computed = reference(name, value["args"], value["kwargs"],
+                                     str(header.get("batch_dtype"))[:10])
+                if header.get("keep") is True:
+                    return channel.pack({"kind": "given"}, given)
+                return channel.pack({"kind": "given", "value": channel.to_tree(computed, given)},
+                                    given)
             except Exception:   # Feedback on the arguments, or garbage: the worker falls back
                 return channel.pack({"kind": "refused"}, [])
         try:

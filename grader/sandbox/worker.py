@@ -198,9 +198,9 @@ class Worker:
         source = request.get("known_good", "")
         replaced = set(request["recipe"].get("replaced", ()))
 
-        def call(name, args, kwargs, substitutes):
+        def call(name, args, kwargs, substitutes, keep):
             if name in replaced:
-                return self.ask_grader(name, args, kwargs)
+                return self.ask_grader(name, args, kwargs, keep)
             function = self.module.__dict__.get(name)
             if not callable(function):
                 raise training.FallBack(f"{name} is not defined")
@@ -285,19 +285,20 @@ class Worker:
                            mmap.PROT_READ)
         return np.frombuffer(buffer, dtype, count).reshape(shape)
 
-    def ask_grader(self, name: str, args: list, kwargs: dict):
+    def ask_grader(self, name: str, args: list, kwargs: dict, keep: bool = False):
         """The value of the reference's `name` on these arguments, which the grader computes
         (a function of the student's that lost points in its own exercise is replaced by the
-        reference's for the MNIST check; the reference never enters the sandbox). FallBack if
-        the grader refuses the arguments: it then trains call by call and says why."""
+        reference's for the MNIST check; the reference never enters the sandbox); None with
+        `keep`, where the grader keeps it for a later call (training.kept). FallBack if the
+        grader refuses the arguments: it then trains call by call and says why."""
         batch = BATCH_ARGUMENTS.get(name, 0)   # the grader has the batch: only its dtype goes
         dtype = args[0].dtype.str if batch else ""
-        self.send({"kind": "need", "name": name, "batch_dtype": dtype},
+        self.send({"kind": "need", "name": name, "batch_dtype": dtype, "keep": keep},
                   {"args": list(args[batch:]), "kwargs": dict(kwargs)}, True)
         answer, arrays = channel.read_frame(self.fd_in, region=self.region)
         if answer.get("kind") != "given":
             raise training.FallBack(f"the grader refused {name}'s arguments")
-        return channel.from_tree(answer.get("value"), arrays)
+        return None if keep else channel.from_tree(answer.get("value"), arrays)
 
     def substitute(self, substitutes: dict, known_good_source: str) -> dict:
         namespace, missing = self.module.__dict__, object()

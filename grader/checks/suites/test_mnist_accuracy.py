@@ -71,6 +71,11 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 #: The functions this check trains; one that lost points in its own exercise (or is missing) is
 #: replaced by the reference's, so that its mistake is charged once, in its own exercise.
 USED = ("init_params", "forward", "backprop", "update")
+#: The functions training calls at every step. Only when one of them is the student's does it
+#: run in the worker (train_in_worker); with all three the reference's, the worker would only
+#: ask this side for every call, three round trips a step that cost a stubbed submission 0.15 s,
+#: so the loop runs here (train), with the student's init_params called once.
+IN_THE_LOOP = ("forward", "backprop", "update")
 
 
 @dataclass
@@ -121,8 +126,10 @@ class Trainer:
                 replaced=replaced)
         network = Network(self.student, self.ref, self.notation, replaced, *self.substitutes)
         try:
-            params = train_in_worker(network, self.notation, self.mnist.train, recipe,
-                                     self.assignment.hidden)
+            params = None
+            if set(used) & set(IN_THE_LOOP):
+                params = train_in_worker(network, self.notation, self.mnist.train, recipe,
+                                         self.assignment.hidden)
             if params is None:
                 params = train(network, self.notation, self.mnist.train, recipe,
                                self.assignment.hidden)
@@ -327,11 +334,25 @@ def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
     side counts, made as `train` makes it from the shuffled images images[order] (images: all
     the training images as rows) and their labels, in batch_dtype, float32 or float64; the
     sizes, seed and learning rate are the worker's to pass but checked against the recipe's
-    own."""
+    own.
+
+    What it computes it keeps, the latest of each: the parameters (init_params, update), the
+    cache (forward) and the gradients (backprop). An argument {"kept": name} is that copy, this
+    side's own, exactly what `train` would pass there: the worker names it instead of sending
+    arrays this side already has (training.kept). Naming one it does not have refuses the call."""
     shapes = parameter_shapes(notation, hidden)
     grads_shapes = {"d" + name: shape for name, shape in shapes.items()}
     steps = len(range(0, recipe.images, recipe.batch_size))
     calls = {"forward": 0, "backprop": 0, "update": 0}    # each function's calls so far: its step
+    kept: dict[str, dict] = {}                            # "params", "cache", "grads" → value
+
+    def own(value, name: str):
+        """`value`, or this side's kept copy where the worker named it."""
+        if type(value) is dict and set(value) == {"kept"}:
+            if value["kept"] != name or name not in kept:
+                raise ValueError(f"no {name} kept here")
+            return kept[name]
+        return value
 
     def step_of(name: str) -> int:
         calls[name] += 1
@@ -354,22 +375,29 @@ def reference_server(network: Network, notation, recipe: Recipe, hidden: int,
             raise ValueError(f"{name} is the student's, not the reference's")
         if name == "init_params" and not args and kwargs == {
                 "n_input": 784, "n_hidden": hidden, "n_output": 10, "seed": SEED}:
-            return network.init_params(hidden)
+            kept["params"] = network.init_params(hidden)
+            return kept["params"]
         if name == "forward" and len(args) == 1 and not kwargs:
             X, _ = batch(step_of(name), batch_dtype)
-            return network.forward(X, expect_params(args[0], shapes, "training", network))
+            A2, kept["cache"] = network.forward(X, expect_params(own(args[0], "params"), shapes,
+                                                                 "training", network))
+            return A2, kept["cache"]
         if name == "backprop" and len(args) == 2 and not kwargs:
             X, Y = batch(step_of(name), batch_dtype)
-            cache = expect_dict_of_arrays(args[1], what="forward's cache, during training",
-                                          shapes=cache_shapes(notation, X, hidden), finite=False)
-            return network.backprop(X, Y, expect_params(args[0], shapes, "training", network),
-                                    cache)
+            cache = expect_dict_of_arrays(own(args[1], "cache"), finite=False,
+                                          what="forward's cache, during training",
+                                          shapes=cache_shapes(notation, X, hidden))
+            kept["grads"] = network.backprop(
+                X, Y, expect_params(own(args[0], "params"), shapes, "training", network), cache)
+            return kept["grads"]
         if name == "update" and len(args) == 3 and not kwargs and \
                 args[2] == learning_rate(step_of(name)):
-            grads = expect_dict_of_arrays(args[1], shapes=grads_shapes, finite=False,
+            grads = expect_dict_of_arrays(own(args[1], "grads"), shapes=grads_shapes,
+                                          finite=False,
                                           what="backprop(X, Y, params, cache), during training")
-            return network.update(expect_params(args[0], shapes, "training", network), grads,
-                                  args[2])
+            kept["params"] = network.update(expect_params(own(args[0], "params"), shapes,
+                                                          "training", network), grads, args[2])
+            return kept["params"]
         raise ValueError(f"not a call the reference stands in for: {name}")
     return compute
 
