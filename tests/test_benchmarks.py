@@ -70,3 +70,11 @@ def test_the_transport_benchmark_times_the_region_and_the_pipe_apart():
         wall, cpu, worker_cpu = benchmark.measure(3, with_region)
         assert wall > 0 and cpu >= 0 and worker_cpu >= 0
     assert shared.request_region is real
+
+
+def test_the_machines_own_parallelism_is_measured_with_busy_processes():
+    """grade_batch.machine_parallelism: one process is the unit; two at once get between one
+    (a single core) and two (two free cores) processes' work done."""
+    grade_batch = load("grade_batch")
+    assert grade_batch.machine_parallelism(1) == 1.0
+    assert 0.8 < grade_batch.machine_parallelism(2, rounds=1) < 2.3
