@@ -56,19 +56,27 @@ SEVERITY = {"passed": 0, "failed": 1, "error": 2, "timeout": 3}
 #: What a report keeps of the student's printed output: enough to recognise it.
 OUTPUT_CHARS = 4000
 #: Nothing printed, cached or reordered; `--assert=plain` because the suites never assert (they
-#: raise Feedback) and rewriting them costs ~0.5 s per grading process. `--capture=no`: run_suites
-#: already sends whatever the suites print to a buffer it throws away (student output comes over
-#: the worker's channel, not from pytest), and swapping sys.stdout around every phase of every
-#: case cost 0.15 ms a case.
+#: raise Feedback) and rewriting them costs ~0.5 s per grading process. No capturing at all:
+#: run_suites already sends whatever the suites print to a buffer it throws away (student output
+#: comes over the worker's channel, not from pytest), and swapping sys.stdout around every phase
+#: of every case cost 0.15 ms a case; even with --capture=no, the capture plugin's hooks wrapped
+#: every phase.
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings",
-               "-o", "addopts=", "--capture=no", "--assert=plain",
+               "-o", "addopts=", "-p", "no:capture", "--assert=plain",
                # Plugins that watch the suites' own code (unraisable exceptions, threads, hangs,
                # log records) cost a forced gc.collect() and hooks per test: 40 ms a submission.
                "-p", "no:unraisableexception", "-p", "no:threadexception",
                "-p", "no:faulthandler", "-p", "no:logging",
                # Nobody reads the terminal report (outcomes come from the plugin's hooks, and
                # the output is thrown away): setting it up and feeding it cost 20 ms a submission.
-               "-p", "no:terminal"]
+               "-p", "no:terminal",
+               # What the suites never use: skip and xfail marks (a check that cannot run calls
+               # pytest.skip, which the runner handles), unittest cases, temporary folders, the
+               # debugger, --setup-only/--setup-plan, subtests. Their hooks ran for every case:
+               # a fifth of pytest's own function calls, ~7 ms a submission.
+               "-p", "no:skipping", "-p", "no:unittest", "-p", "no:tmpdir",
+               "-p", "no:legacypath", "-p", "no:debugging", "-p", "no:setuponly",
+               "-p", "no:setupplan", "-p", "no:subtests"]
 #: What a student reads about a check the instructor left out: no paths, nothing to do.
 NOT_GRADED_MESSAGE = ("not run for this submission, so it counts neither in your score nor in "
                       "the maximum")
