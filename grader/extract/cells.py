@@ -59,8 +59,7 @@ def nbformat_cells(text: str) -> list[tuple[int, str]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         notebook = import_nbformat().reads(text, as_version=4)
-    code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
-    return [(index, _cell_source(cell)) for index, cell in enumerate(code_cells)]
+    return _numbered_code_cells(notebook.cells)
 
 
 def plain_format_4_cells(data: dict) -> list[tuple[int, str]] | None:
@@ -74,8 +73,7 @@ def plain_format_4_cells(data: dict) -> list[tuple[int, str]] | None:
             or type(data.get("metadata")) is not dict \
             or type(cells) is not list or not all(map(_plain_cell, cells)):
         return None
-    code_cells = [cell for cell in cells if cell.get("cell_type") == "code"]
-    return [(index, _cell_source(cell)) for index, cell in enumerate(code_cells)]
+    return _numbered_code_cells(cells)
 
 
 def _plain_cell(cell) -> bool:
@@ -120,6 +118,12 @@ def _read_text(path: Path) -> str:
                                  "submit the notebook saved by Jupyter") from None
     except OSError as error:
         raise UnreadableNotebook(f"{Path(path).name} could not be read ({error.strerror})") from None
+
+
+def _numbered_code_cells(cells: list) -> list[tuple[int, str]]:
+    """(index among the code cells, source) of each code cell: both readers' answer."""
+    code_cells = [cell for cell in cells if cell.get("cell_type") == "code"]
+    return [(index, _cell_source(cell)) for index, cell in enumerate(code_cells)]
 
 
 def _cell_source(cell) -> str:
