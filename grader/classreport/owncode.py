@@ -115,8 +115,6 @@ def _kept_cells(cells: list[tuple[int, str]]) -> list[tuple[ast.Module, list[str
     return [(tree, lines) for _, tree, lines in sorted(kept, key=lambda item: item[0])]
 
 
-
-
 def _definitions(cells: list[tuple[ast.Module, list[str]]]
                  ) -> tuple[dict[str, tuple[ast.stmt, list[str]]], dict[str, str]]:
     """name → (its last top-level definition, the lines of its cell); and the names the cells

@@ -119,7 +119,6 @@ def name_of(array) -> str | None:
     return None
 
 
-
 #: F_SEAL_FUTURE_WRITE (Linux 5.1): the mappings that exist may still write; no new one may.
 F_SEAL_FUTURE_WRITE = getattr(fcntl, "F_SEAL_FUTURE_WRITE", 0x0010)
 
